@@ -1,0 +1,229 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import type { Config } from './config.js';
+import { acceptFeedback, parseFeedback } from './cds/feedback.js';
+import { handleHook, type DecisionEngine } from './cds/hook-handler.js';
+import {
+  OutcomeError,
+  internalError,
+  methodNotAllowed,
+  notFound,
+  payloadTooLarge,
+  badRequest,
+  serviceUnavailable,
+  unauthorized,
+  unsupportedMediaType,
+} from './cds/outcome.js';
+import type { Logger } from './logger.js';
+import { findService, services } from './services/index.js';
+import { StoreUnavailableError, type Store } from './store/store.js';
+
+/** Verifies the client's JWT for one endpoint URL; throws on any failure. */
+export interface ClientVerifier {
+  verify(authorizationHeader: string | undefined, audience: string): Promise<{ iss: string }>;
+}
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly engine: DecisionEngine;
+  readonly store: Store;
+  /** Undefined only when CDS_AUTH=off (local development). */
+  readonly verifier: ClientVerifier | undefined;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+  /** Extra routers mounted before the 404 handler (demo EHR, SMART app). */
+  readonly mount?: readonly { path: string; router: express.Router }[];
+  /** Reports rule-set health for /healthz. */
+  readonly health?: () => Record<string, unknown>;
+}
+
+/** Builds the Express app; never listens (main.ts does). */
+export function createApp(deps: AppDeps): express.Express {
+  const { config, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(helmet({ contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } }));
+  app.use(requestLog(logger));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', ...(deps.health?.() ?? {}) });
+  });
+
+  const cds = express.Router();
+  cds.use(cors(config.corsOrigins));
+  cds.use(authenticate(deps));
+  cds.use(jsonBody(config.bodyLimit));
+
+  cds.get('/', (_req, res) => {
+    res.json({ services: services.map((s) => s.definition) });
+  });
+
+  cds.post('/:id', async (req, res) => {
+    const service = findService(String(req.params.id));
+    if (!service) throw notFound(`No CDS service with id '${req.params.id}'`);
+    res.locals.serviceId = service.definition.id;
+    const budget = AbortSignal.timeout(config.hookBudgetMs);
+    const outcome = await handleHook(
+      service,
+      req.body,
+      {
+        engine: deps.engine,
+        store: deps.store,
+        prefetch: config.prefetch,
+        cardTtlMs: config.feedbackCardTtlDays * 86_400_000,
+        now,
+      },
+      { debug: config.debug && req.query.debug === 'rules', budget },
+    );
+    res.locals.hookInstance = outcome.hookInstance;
+    res.locals.cards = outcome.response.cards.length;
+    if (outcome.prefetchFetched.length) res.locals.prefetchFetched = outcome.prefetchFetched;
+    if (outcome.prefetchUnavailable.length) res.locals.prefetchUnavailable = outcome.prefetchUnavailable;
+    if (!outcome.issuedRecorded) logger.warn({ serviceId: service.definition.id }, 'issued cards could not be recorded: storage unavailable');
+    res.json(outcome.response);
+  });
+
+  cds.post('/:id/feedback', (req, res) => {
+    const service = findService(String(req.params.id));
+    if (!service) throw notFound(`No CDS service with id '${req.params.id}'`);
+    res.locals.serviceId = service.definition.id;
+    const records = parseFeedback(req.body, service.definition.id, now());
+    try {
+      const result = acceptFeedback(deps.store, records);
+      res.locals.feedbackStored = result.stored;
+    } catch (e) {
+      if (e instanceof StoreUnavailableError) throw serviceUnavailable('Feedback could not be stored right now; nothing was saved. Please retry.');
+      throw e;
+    }
+    res.json({});
+  });
+
+  cds.all('/', (_req) => {
+    throw methodNotAllowed('GET');
+  });
+  cds.all('/:id', (req) => {
+    if (!findService(String(req.params.id))) throw notFound(`No CDS service with id '${req.params.id}'`);
+    throw methodNotAllowed('POST');
+  });
+  cds.all('/:id/feedback', () => {
+    throw methodNotAllowed('POST');
+  });
+
+  app.use('/cds-services', cds);
+  for (const m of deps.mount ?? []) app.use(m.path, m.router);
+
+  app.use((req) => {
+    throw notFound(`Nothing at ${req.method} ${req.path}`);
+  });
+  app.use(errorHandler(logger));
+  return app;
+}
+
+function cors(origins: Config['corsOrigins']) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const origin = req.headers.origin;
+    if (origin && (origins === '*' || origins.includes(origin))) {
+      res.setHeader('Access-Control-Allow-Origin', origins === '*' ? '*' : origin);
+      if (origins !== '*') res.setHeader('Vary', 'Origin');
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+      res.setHeader('Access-Control-Max-Age', '600');
+    }
+    // Browsers send the preflight without credentials: answer it before auth.
+    if (req.method === 'OPTIONS') {
+      res.status(204).end();
+      return;
+    }
+    next();
+  };
+}
+
+function authenticate(deps: AppDeps) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    if (!deps.verifier) return next();
+    // aud is the URL of the endpoint called, from the configured public base
+    // URL (never from the Host header), without query string.
+    const path = req.originalUrl.split('?')[0]!.replace(/\/+$/, '');
+    const audience = `${deps.config.publicBaseUrl}${path}`;
+    try {
+      const client = await deps.verifier.verify(req.headers.authorization, audience);
+      res.locals.clientIss = client.iss;
+    } catch (e) {
+      res.locals.authFailure = e instanceof Error ? e.message : 'rejected';
+      return next(unauthorized());
+    }
+    next();
+  };
+}
+
+function jsonBody(limit: string) {
+  const parse = express.json({ limit, type: () => true, strict: true });
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'POST') return next();
+    const type = req.headers['content-type'] ?? '';
+    if (!/^application\/(fhir\+)?json\b/i.test(type)) return next(unsupportedMediaType());
+    parse(req, res, next);
+  };
+}
+
+function requestLog(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const l = res.locals;
+      logger.info(
+        {
+          method: req.method,
+          route: req.path.startsWith('/cds-services') ? req.path : req.path.split('/').slice(0, 2).join('/'),
+          status: res.statusCode,
+          ms: Math.round(ms * 100) / 100,
+          serviceId: l.serviceId,
+          hookInstance: l.hookInstance,
+          cards: l.cards,
+          clientIss: l.clientIss,
+          authFailure: l.authFailure,
+          prefetchFetched: l.prefetchFetched,
+          prefetchUnavailable: l.prefetchUnavailable,
+          feedbackStored: l.feedbackStored,
+        },
+        'request',
+      );
+    });
+    next();
+  };
+}
+
+/** The one place errors become responses: OperationOutcome bodies, never a stack trace. */
+function errorHandler(logger: Logger) {
+  return (err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    let error: OutcomeError;
+    if (err instanceof OutcomeError) error = err;
+    else if (isBodyParserError(err, 'entity.too.large')) error = payloadTooLarge();
+    else if (isBodyParserError(err, 'entity.parse.failed')) error = badRequest('Request body is not valid JSON');
+    else if (isBodyParserError(err, 'encoding.unsupported') || isBodyParserError(err, 'charset.unsupported')) error = unsupportedMediaType();
+    else if (isHttpError(err) && err.status >= 400 && err.status < 500) error = badRequest('Request could not be read');
+    else {
+      logger.error({ err: describe(err) }, 'unhandled error');
+      error = internalError();
+    }
+    res.status(error.status).type('application/fhir+json').send(JSON.stringify(error.outcome));
+  };
+}
+
+function isBodyParserError(err: unknown, type: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { type?: unknown }).type === type;
+}
+
+function isHttpError(err: unknown): err is { status: number } {
+  return typeof err === 'object' && err !== null && typeof (err as { status?: unknown }).status === 'number';
+}
+
+/** Error name and message only: stacks stay out of logs that leave the host, and messages never carry tokens. */
+function describe(err: unknown): { name: string; message: string } {
+  if (err instanceof Error) return { name: err.name, message: err.message.slice(0, 500) };
+  return { name: typeof err, message: 'non-error thrown' };
+}

@@ -1,0 +1,139 @@
+import type {
+  Condition,
+  DetectedIssue,
+  Dosage,
+  FhirResource,
+  Medication,
+  MedicationRequest,
+  MedicationStatement,
+  Observation,
+  Patient,
+  Procedure,
+} from 'fhir/r4';
+
+/**
+ * One normalized, typed snapshot of what the hook call tells us about the
+ * patient, built once per request from the draft orders and the prefetch
+ * resources (whatever key they arrived under). Clinical code reads this, never
+ * the raw request.
+ */
+export interface PatientContext {
+  readonly now: Date;
+  readonly patientId: string;
+  readonly userId: string;
+  readonly patient: Patient | undefined;
+  /** Draft MedicationRequests of this call (order-select: the selected ones first). */
+  readonly draftOrders: readonly MedicationRequest[];
+  /** Orders the prescriber is acting on now: the selections, or all drafts at order-sign. */
+  readonly ordersUnderConsideration: readonly MedicationRequest[];
+  /** MedicationRequests on record (any status: clinical code filters by status). */
+  readonly medicationRequests: readonly MedicationRequest[];
+  readonly medicationStatements: readonly MedicationStatement[];
+  readonly conditions: readonly Condition[];
+  readonly observations: readonly Observation[];
+  readonly procedures: readonly Procedure[];
+  readonly detectedIssues: readonly DetectedIssue[];
+  /** Resolves `Medication/id` (prefetch) and `#id` (contained in the order) references. */
+  readonly resolveMedication: (reference: string, container?: MedicationRequest | MedicationStatement) => Medication | undefined;
+  /** Prefetch keys that could not be had, with the reason; cards say what was not checked. */
+  readonly unavailable: readonly { key: string; reason: string }[];
+}
+
+export interface PatientContextInput {
+  readonly now: Date;
+  readonly patientId: string;
+  readonly userId: string;
+  readonly draftOrders: readonly FhirResource[];
+  readonly selections: readonly string[] | undefined;
+  readonly prefetchResources: Iterable<readonly FhirResource[]>;
+  readonly unavailable: readonly { key: string; reason: string }[];
+}
+
+export function buildPatientContext(input: PatientContextInput): PatientContext {
+  const byType = collectByType(input.prefetchResources);
+  const drafts = input.draftOrders.filter(isMedicationRequest).map(normalizeMedicationRequest);
+  const selected = selectOrders(drafts, input.selections);
+  const patient = (byType.get('Patient') ?? []).find((p) => p.id === input.patientId || !p.id) as Patient | undefined;
+  const medications = new Map<string, Medication>();
+  for (const m of (byType.get('Medication') ?? []) as Medication[]) if (m.id) medications.set(`Medication/${m.id}`, m);
+
+  return {
+    now: input.now,
+    patientId: input.patientId,
+    userId: input.userId,
+    patient,
+    draftOrders: drafts,
+    ordersUnderConsideration: selected,
+    medicationRequests: ((byType.get('MedicationRequest') ?? []) as MedicationRequest[]).map(normalizeMedicationRequest),
+    medicationStatements: ((byType.get('MedicationStatement') ?? []) as MedicationStatement[]).map(normalizeMedicationStatement),
+    conditions: (byType.get('Condition') ?? []) as Condition[],
+    observations: (byType.get('Observation') ?? []) as Observation[],
+    procedures: (byType.get('Procedure') ?? []) as Procedure[],
+    detectedIssues: (byType.get('DetectedIssue') ?? []) as DetectedIssue[],
+    resolveMedication: (reference, container) => {
+      if (reference.startsWith('#')) {
+        const id = reference.slice(1);
+        const found = container?.contained?.find((r) => r.resourceType === 'Medication' && r.id === id);
+        return found as Medication | undefined;
+      }
+      const key = reference.replace(/^.*\/(Medication\/[^/]+)$/, '$1');
+      return medications.get(key);
+    },
+    unavailable: input.unavailable,
+  };
+}
+
+/** Same resource seen under several prefetch keys counts once (type/id). */
+function collectByType(groups: Iterable<readonly FhirResource[]>): Map<string, FhirResource[]> {
+  const seen = new Set<string>();
+  const byType = new Map<string, FhirResource[]>();
+  for (const group of groups) {
+    for (const resource of group) {
+      if (!resource || typeof resource !== 'object' || typeof resource.resourceType !== 'string') continue;
+      if (resource.id) {
+        const key = `${resource.resourceType}/${resource.id}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+      }
+      const list = byType.get(resource.resourceType);
+      if (list) list.push(resource);
+      else byType.set(resource.resourceType, [resource]);
+    }
+  }
+  return byType;
+}
+
+function isMedicationRequest(r: FhirResource): r is MedicationRequest {
+  return r?.resourceType === 'MedicationRequest';
+}
+
+function selectOrders(drafts: MedicationRequest[], selections: readonly string[] | undefined): MedicationRequest[] {
+  if (!selections || selections.length === 0) return drafts;
+  const ids = new Set(selections.map((s) => s.replace(/^MedicationRequest\//, '')));
+  const chosen = drafts.filter((d) => d.id !== undefined && ids.has(d.id));
+  return chosen.length > 0 ? chosen : drafts;
+}
+
+/**
+ * Client quirks made regular once, here: some clients send `doseAndRate` as a
+ * single object instead of an array, or `dosageInstruction` as one object.
+ */
+function normalizeDosages(value: unknown): Dosage[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  const list = (Array.isArray(value) ? value : [value]).filter((d): d is Dosage => typeof d === 'object' && d !== null);
+  return list.map((d) => {
+    const dr = (d as { doseAndRate?: unknown }).doseAndRate;
+    if (dr === undefined || Array.isArray(dr)) return d;
+    return { ...d, doseAndRate: typeof dr === 'object' && dr !== null ? [dr as NonNullable<Dosage['doseAndRate']>[number]] : undefined };
+  });
+}
+
+function normalizeMedicationRequest(order: MedicationRequest): MedicationRequest {
+  const dosageInstruction = normalizeDosages(order.dosageInstruction);
+  return dosageInstruction === order.dosageInstruction ? order : { ...order, dosageInstruction };
+}
+
+function normalizeMedicationStatement(statement: MedicationStatement): MedicationStatement {
+  const dosage = normalizeDosages(statement.dosage);
+  return dosage === statement.dosage ? statement : { ...statement, dosage };
+}

@@ -1,0 +1,111 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting of the service, read from the environment once and validated.
+ * A bad value stops start-up with a message naming the variable. Documented in
+ * README.md ("Configuration") and .env.example.
+ */
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no'])
+  .transform((v) => ['true', '1', 'on', 'yes'].includes(v));
+
+const positiveInt = z.coerce.number().int().positive();
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_BASE_URL: z.string().url().optional(),
+  CDS_AUTH: z.enum(['required', 'off']).default('required'),
+  CDS_CLIENTS: z.string().min(1).optional(),
+  CDS_JWT_ALGORITHMS: z.string().default('ES384,RS384'),
+  CDS_JWT_MAX_LIFETIME_SECONDS: positiveInt.default(300),
+  CDS_JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  DATA_DIR: z.string().min(1).default('data'),
+  RULES_DIR: z.string().min(1).default('rules'),
+  CARDS_DIR: z.string().min(1).default('cards'),
+  CORS_ORIGINS: z.string().default('*'),
+  PREFETCH_TIMEOUT_MS: positiveInt.default(2000),
+  PREFETCH_MAX_PAGES: positiveInt.default(5),
+  HOOK_BUDGET_MS: positiveInt.default(4000),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'like 1mb or 512kb').default('1mb'),
+  FEEDBACK_CARD_TTL_DAYS: positiveInt.default(30),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CDS_DEBUG: booleanFlag.default(false),
+  ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Base URL clients use to reach this service; JWT `aud` is checked against it. */
+  readonly publicBaseUrl: string;
+  readonly auth: {
+    readonly mode: 'required' | 'off';
+    /** Path to the trusted-clients file; absent means local development mode. */
+    readonly clientsFile: string | undefined;
+    readonly algorithms: readonly string[];
+    readonly maxLifetimeSeconds: number;
+    readonly clockSkewSeconds: number;
+  };
+  readonly dataDir: string;
+  readonly rulesDir: string;
+  readonly cardsDir: string;
+  /** `*` or a list of exact origins. */
+  readonly corsOrigins: '*' | readonly string[];
+  readonly prefetch: { readonly timeoutMs: number; readonly maxPages: number };
+  readonly hookBudgetMs: number;
+  readonly bodyLimit: string;
+  readonly feedbackCardTtlDays: number;
+  readonly logLevel: Env['LOG_LEVEL'];
+  /** Allows `?debug=rules` traces in responses. Never enable in production. */
+  readonly debug: boolean;
+  readonly adminToken: string | undefined;
+  readonly shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/+$/, '');
+  const algorithms = e.CDS_JWT_ALGORITHMS.split(',').map((a) => a.trim()).filter(Boolean);
+  const forbidden = algorithms.filter((a) => a === 'none' || a.startsWith('HS'));
+  if (forbidden.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  CDS_JWT_ALGORITHMS: ${forbidden.join(', ')} can never be trusted`);
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicBaseUrl,
+    auth: {
+      mode: e.CDS_AUTH,
+      clientsFile: e.CDS_CLIENTS,
+      algorithms,
+      maxLifetimeSeconds: e.CDS_JWT_MAX_LIFETIME_SECONDS,
+      clockSkewSeconds: e.CDS_JWT_CLOCK_SKEW_SECONDS,
+    },
+    dataDir: path.resolve(e.DATA_DIR),
+    rulesDir: path.resolve(e.RULES_DIR),
+    cardsDir: path.resolve(e.CARDS_DIR),
+    corsOrigins: e.CORS_ORIGINS.trim() === '*' ? '*' : e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    prefetch: { timeoutMs: e.PREFETCH_TIMEOUT_MS, maxPages: e.PREFETCH_MAX_PAGES },
+    hookBudgetMs: e.HOOK_BUDGET_MS,
+    bodyLimit: e.BODY_LIMIT,
+    feedbackCardTtlDays: e.FEEDBACK_CARD_TTL_DAYS,
+    logLevel: e.LOG_LEVEL,
+    debug: e.CDS_DEBUG,
+    adminToken: e.ADMIN_TOKEN,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  };
+}

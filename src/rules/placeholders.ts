@@ -1,0 +1,98 @@
+/**
+ * Card template placeholders: `{{name}}` or `{{name|formatter}}`. A name is
+ * `params.x` (from the rule's event), a fact from the catalog (e.g.
+ * `mme.total`, `order.drug`) or a setting (`settings.pdmpUrl`). Formatters turn
+ * values into text for people ("92 MME/day").
+ */
+export interface Placeholder {
+  readonly raw: string;
+  readonly name: string;
+  readonly formatter?: string;
+}
+
+const PLACEHOLDER = /\{\{\s*([A-Za-z][\w.]*)\s*(?:\|\s*([A-Za-z]+)\s*)?\}\}/g;
+
+export function placeholdersIn(text: string): Placeholder[] {
+  return [...text.matchAll(PLACEHOLDER)].map((m) => ({ raw: m[0], name: m[1]!, ...(m[2] ? { formatter: m[2] } : {}) }));
+}
+
+/** Text that looks like a placeholder but is malformed (e.g. `{{ mme total }}`), for loader errors. */
+export function malformedPlaceholders(text: string): string[] {
+  const all = text.match(/\{\{[^}]*\}\}/g) ?? [];
+  return all.filter((p) => placeholdersIn(p).length === 0);
+}
+
+type Formatter = (value: unknown) => string;
+
+/** Formatters whose output is markdown built from escaped values (tables); not escaped again. */
+const MARKDOWN_FORMATTERS = new Set(['mmeTable', 'analgesicTable']);
+
+export function producesMarkdown(formatter: string | undefined): boolean {
+  return formatter !== undefined && MARKDOWN_FORMATTERS.has(formatter);
+}
+
+function cell(value: unknown): string {
+  return escapeMarkdown(formatValue(value, undefined)).replace(/\n/g, ' ');
+}
+
+function table(header: string[], rows: unknown[][]): string {
+  if (rows.length === 0) return '';
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map((r) => line(r.map(cell)))].join('\n');
+}
+
+function records(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? value.filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null) : [];
+}
+
+const number = (value: unknown): string => {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return 'unknown';
+  const rounded = Math.abs(value) >= 10 ? Math.round(value) : Math.round(value * 100) / 100;
+  return rounded.toLocaleString('en-US');
+};
+
+export const FORMATTERS: Readonly<Record<string, Formatter>> = {
+  /** 92 -> "92 MME/day" */
+  mme: (v) => (typeof v === 'number' && Number.isFinite(v) ? `${number(v)} MME/day` : 'unknown MME/day'),
+  number,
+  /** ["a","b","c"] -> "a, b and c" */
+  list: (v) => {
+    const items = (Array.isArray(v) ? v : [v]).filter((x) => x !== undefined && x !== null && x !== '').map(String);
+    if (items.length === 0) return 'none';
+    return items.length === 1 ? items[0]! : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+  },
+  /** ISO date-time -> "12 March 2026" */
+  date: (v) => {
+    const d = typeof v === 'string' || v instanceof Date ? new Date(v) : undefined;
+    if (!d || Number.isNaN(d.getTime())) return 'unknown date';
+    return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+  },
+  yesno: (v) => (v === true ? 'yes' : v === false ? 'no' : 'unknown'),
+  lower: (v) => String(v ?? '').toLowerCase(),
+  /** Per-order MME breakdown (items of the `mme.orders` fact). */
+  mmeTable: (v) =>
+    table(
+      ['Order', 'Sig', 'Daily amount', 'Factor', 'MME/day'],
+      records(v).map((o) => [`${o.drug}${o.isDraft ? ' (this order)' : ''}`, o.sig, o.dailyAmount, o.factor, o.mme]),
+    ),
+  /** Drug-by-drug CYP2D6 impact (items of the `cyp2d6.analgesics` fact). */
+  analgesicTable: (v) =>
+    table(
+      ['Analgesic', 'Affected by CYP2D6 here', 'CPIC advice'],
+      records(v).map((a) => [a.drug, a.affected === true ? 'yes' : a.affected === false ? 'no' : 'unknown', a.advice]),
+    ),
+};
+
+/** Characters with meaning in GitHub-flavoured markdown, escaped in values put into card detail. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/([\\`*_[\]#|~])/g, '\\$1');
+}
+
+export function formatValue(value: unknown, formatter: string | undefined): string {
+  if (formatter) return FORMATTERS[formatter]!(value);
+  if (value === undefined || value === null) return 'unknown';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return number(value);
+  if (Array.isArray(value)) return FORMATTERS.list!(value);
+  return String(value);
+}

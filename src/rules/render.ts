@@ -1,0 +1,103 @@
+import type { Coding, MedicationRequest } from 'fhir/r4';
+import { buildCard, type SuggestionDraft } from '../cds/card-builder.js';
+import type { Action, Card, Indicator } from '../cds/types.js';
+import { escapeMarkdown, formatValue, placeholdersIn, producesMarkdown } from './placeholders.js';
+import type { CardTemplate, RuleDefinition } from './schemas.js';
+
+/**
+ * Fills a card template with the values of one rule firing and hands the
+ * result to the card builder. Values put into markdown are escaped, so a drug
+ * or patient name can never inject markup.
+ */
+export interface RenderInput {
+  readonly template: CardTemplate;
+  readonly rule: RuleDefinition;
+  /** Patient facts merged with the order's facts for order-scope rules. */
+  readonly facts: Readonly<Record<string, unknown>>;
+  readonly settings: Readonly<Record<string, string>>;
+  readonly overrideReason: (code: string) => Coding | undefined;
+  readonly dataVersions: readonly string[];
+  /** Facts recorded in the card's provenance extension. */
+  readonly provenanceFacts: readonly string[];
+  readonly patientId: string;
+}
+
+export function renderCard(input: RenderInput): Card {
+  const { template: t, rule } = input;
+  const lookup = (name: string): unknown => {
+    const [root, ...rest] = name.split('.');
+    if (root === 'settings') return input.settings[rest.join('.')];
+    return input.facts[name];
+  };
+  // Rule parameters are text written by informaticists: trusted, and may hold
+  // placeholders of their own. Values from the patient record are escaped.
+  const fill = (text: string, markdown = false): string =>
+    placeholdersIn(text).reduce((out, ph) => {
+      let value: string;
+      if (ph.name.startsWith('params.')) {
+        const param = rule.event.params[ph.name.slice('params.'.length)];
+        value = typeof param === 'string' && !ph.formatter ? fill(param, markdown) : formatValue(param, ph.formatter);
+      } else {
+        const formatted = formatValue(lookup(ph.name), ph.formatter);
+        value = markdown && !producesMarkdown(ph.formatter) ? escapeMarkdown(formatted) : formatted;
+      }
+      return out.split(ph.raw).join(value);
+    }, text);
+
+  const indicator = fill(t.indicator);
+  if (indicator !== 'info' && indicator !== 'warning' && indicator !== 'critical') {
+    throw new Error(`card template '${t.id}' produced indicator '${indicator}'`);
+  }
+  const suggestions: SuggestionDraft[] = (t.suggestions ?? []).map((s) => ({
+    label: fill(s.label),
+    ...(s.isRecommended ? { isRecommended: true } : {}),
+    actions: s.actions.map((a): Action => {
+      if (a.type === 'delete') return { type: 'delete', description: fill(a.description), resourceId: fill(a.resourceId) };
+      return { type: 'create', description: fill(a.description), resource: medicationRequest(a.medicationRequest, fill, input.patientId) };
+    }),
+  }));
+  const values: Record<string, unknown> = {};
+  for (const name of input.provenanceFacts) if (input.facts[name] !== undefined) values[name] = input.facts[name];
+
+  return buildCard({
+    summary: fill(t.summary),
+    indicator: indicator as Indicator,
+    ...(t.detail ? { detail: fill(t.detail, true) } : {}),
+    source: { label: fill(t.source.label), ...(t.source.url ? { url: t.source.url } : {}), ...(t.source.topic ? { topic: t.source.topic } : {}) },
+    suggestions,
+    ...(t.selectionBehavior ? { selectionBehavior: t.selectionBehavior } : {}),
+    overrideReasons: (t.overrideReasons ?? []).flatMap((code) => {
+      const coding = input.overrideReason(code);
+      return coding ? [coding] : [];
+    }),
+    links: (t.links ?? []).map((l) => ({
+      label: fill(l.label),
+      url: fill(l.url),
+      type: l.type,
+      ...(l.type === 'smart' && l.appContext ? { appContext: fill(l.appContext) } : {}),
+    })),
+    provenance: {
+      ruleId: rule.id,
+      ruleVersion: rule.version,
+      dataVersions: [...input.dataVersions],
+      values: { ...values, citation: rule.citation, template: `${t.id}@${t.version}` },
+    },
+  });
+}
+
+function medicationRequest(
+  spec: NonNullable<Extract<CardTemplate['suggestions'], unknown[]>[number]['actions'][number] & { type: 'create' }>['medicationRequest'],
+  fill: (s: string) => string,
+  patientId: string,
+): MedicationRequest {
+  const display = fill(spec.medication.display);
+  const order: MedicationRequest = {
+    resourceType: 'MedicationRequest',
+    status: 'draft',
+    intent: 'order',
+    subject: { reference: `Patient/${patientId}` },
+    medicationCodeableConcept: { coding: [{ system: fill(spec.medication.system), code: fill(spec.medication.code), display }], text: display },
+  };
+  if (spec.sig) order.dosageInstruction = [{ text: fill(spec.sig) }];
+  return order;
+}

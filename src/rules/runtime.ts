@@ -1,0 +1,233 @@
+import { Engine, type RuleProperties, type RuleResult, type TopLevelCondition } from 'json-rules-engine';
+import type { Decision, DecisionEngine } from '../cds/hook-handler.js';
+import type { Card } from '../cds/types.js';
+import type { PatientContext } from '../clinical/patient-context.js';
+import type { Domain } from './domain.js';
+import { RuleSetError, type FileProblem } from './problems.js';
+import { renderCard } from './render.js';
+import { loadRuleSetData, templateTexts, type LoadedRule, type RuleSetData, type RuleSetDirs } from './rule-set.js';
+import type { ConditionNode } from './schemas.js';
+import { placeholdersIn } from './placeholders.js';
+
+/**
+ * Runs the loaded rule set for a hook call.
+ *
+ * json-rules-engine keeps run status on the Engine instance (a finished run
+ * sets it to FINISHED, which makes a concurrent run skip its remaining
+ * priority sets), so an Engine is never shared by two runs at once: each
+ * (service, scope) has a pool of engines built from rules parsed once at load
+ * time; a run borrows one and gives it back. A rule set is immutable; reload
+ * builds a new one and swaps a single reference, so a request sees either the
+ * old set or the new one, never a mix.
+ */
+export interface RuleTrace {
+  readonly ruleId: string;
+  readonly subject: string;
+  readonly fired: boolean;
+  readonly conditions: unknown;
+}
+
+export interface RuleSetSummary {
+  readonly loadedAt: string;
+  readonly rules: number;
+  readonly rulesByService: Record<string, number>;
+  readonly templates: number;
+  readonly tables: string[];
+}
+
+interface CompiledRuleSet<K> {
+  readonly data: RuleSetData<K>;
+  readonly loadedAt: Date;
+  readonly pools: ReadonlyMap<string, EnginePool>;
+  readonly rulesById: ReadonlyMap<string, LoadedRule>;
+  /** Facts each rule records in its card's provenance: those its conditions and template use. */
+  readonly provenanceFacts: ReadonlyMap<string, readonly string[]>;
+}
+
+class EnginePool {
+  private readonly idle: Engine[] = [];
+  constructor(
+    private readonly rules: readonly RuleProperties[],
+    private readonly conditions: Readonly<Record<string, TopLevelCondition>>,
+  ) {}
+
+  get size(): number {
+    return this.rules.length;
+  }
+
+  async run<T>(facts: Record<string, unknown>, use: (result: Awaited<ReturnType<Engine['run']>>) => T): Promise<T> {
+    const engine = this.idle.pop() ?? this.build();
+    try {
+      return use(await engine.run(facts));
+    } finally {
+      this.idle.push(engine);
+    }
+  }
+
+  private build(): Engine {
+    const engine = new Engine([], { allowUndefinedFacts: false, allowUndefinedConditions: false });
+    for (const [name, condition] of Object.entries(this.conditions)) engine.setCondition(name, condition);
+    for (const rule of this.rules) engine.addRule(rule);
+    return engine;
+  }
+}
+
+export class RuleRuntime<K> implements DecisionEngine {
+  private current: CompiledRuleSet<K>;
+  private lastReloadProblems: readonly FileProblem[] = [];
+  private lastReloadAt: Date | undefined;
+
+  private constructor(
+    private readonly dirs: RuleSetDirs,
+    private readonly domain: Domain<K>,
+    private readonly serviceIds: readonly string[],
+    initial: CompiledRuleSet<K>,
+  ) {
+    this.current = initial;
+  }
+
+  /** Loads and validates everything; throws RuleSetError listing every problem. */
+  static load<K>(dirs: RuleSetDirs, domain: Domain<K>, serviceIds: readonly string[]): RuleRuntime<K> {
+    return new RuleRuntime(dirs, domain, serviceIds, compile(dirs, domain, serviceIds));
+  }
+
+  /** Re-reads the files; a valid set replaces the current one, an invalid one is rejected and the current one keeps serving. */
+  reload(): { ok: true; summary: RuleSetSummary } | { ok: false; problems: readonly FileProblem[] } {
+    this.lastReloadAt = new Date();
+    try {
+      this.current = compile(this.dirs, this.domain, this.serviceIds);
+      this.lastReloadProblems = [];
+      return { ok: true, summary: this.summary() };
+    } catch (e) {
+      if (!(e instanceof RuleSetError)) throw e;
+      this.lastReloadProblems = e.problems;
+      return { ok: false, problems: e.problems };
+    }
+  }
+
+  get knowledge(): K {
+    return this.current.data.knowledge;
+  }
+
+  get data(): RuleSetData<K> {
+    return this.current.data;
+  }
+
+  summary(): RuleSetSummary {
+    const { data, loadedAt } = this.current;
+    const rulesByService: Record<string, number> = {};
+    for (const { definition } of data.rules) {
+      if (!definition.enabled) continue;
+      for (const s of definition.services) rulesByService[s] = (rulesByService[s] ?? 0) + 1;
+    }
+    return {
+      loadedAt: loadedAt.toISOString(),
+      rules: data.rules.filter((r) => r.definition.enabled).length,
+      rulesByService,
+      templates: data.templates.size,
+      tables: [...data.dataVersions],
+    };
+  }
+
+  /** For /healthz: what is serving, and whether the last reload was rejected (with why). */
+  health(): Record<string, unknown> {
+    return {
+      rules: this.summary(),
+      ...(this.lastReloadProblems.length > 0
+        ? { rulesReload: { status: 'rejected', at: this.lastReloadAt?.toISOString(), problems: this.lastReloadProblems.slice(0, 20) } }
+        : {}),
+    };
+  }
+
+  async decide(input: { serviceId: string; context: PatientContext; debug: boolean }): Promise<Decision> {
+    const set = this.current; // one rule set for the whole call
+    const snapshot = this.domain.computeFacts(input.context, set.data.knowledge);
+    const trace: RuleTrace[] = [];
+    const fired: { rule: LoadedRule; subject: string; facts: Record<string, unknown> }[] = [];
+
+    const runScope = async (scope: 'patient' | 'order', subject: string, facts: Record<string, unknown>) => {
+      const pool = set.pools.get(`${input.serviceId}|${scope}`);
+      if (!pool || pool.size === 0) return;
+      await pool.run(facts, (result) => {
+        for (const r of result.results) fired.push({ rule: set.rulesById.get(r.name as string)!, subject, facts });
+        if (input.debug) for (const r of [...result.results, ...result.failureResults]) trace.push(traceOf(r, subject));
+      });
+    };
+
+    const patientFacts = { ...snapshot.patient };
+    await runScope('patient', 'patient', patientFacts);
+    for (const order of snapshot.orders) await runScope('order', order.ref, { ...patientFacts, ...order.facts });
+
+    const superseded = new Set<string>();
+    for (const f of fired) for (const s of f.rule.definition.supersedes ?? []) superseded.add(`${s}|${f.subject}`);
+    const cards: { card: Card; priority: number }[] = [];
+    for (const f of fired) {
+      if (superseded.has(`${f.rule.definition.id}|${f.subject}`)) continue;
+      const rule = f.rule.definition;
+      const template = set.data.templates.get(rule.event.card)!.template;
+      const card = renderCard({
+        template,
+        rule,
+        facts: f.facts,
+        settings: this.domain.settings,
+        overrideReason: (code) => this.domain.overrideReason(set.data.knowledge, code),
+        dataVersions: snapshot.dataVersions,
+        provenanceFacts: set.provenanceFacts.get(rule.id) ?? [],
+        patientId: input.context.patientId,
+      });
+      cards.push({ card, priority: rule.priority });
+    }
+    cards.sort((a, b) => severity(b.card) - severity(a.card) || b.priority - a.priority);
+    return { cards: cards.map((c) => c.card), ...(input.debug ? { trace } : {}) };
+  }
+}
+
+function compile<K>(dirs: RuleSetDirs, domain: Domain<K>, serviceIds: readonly string[]): CompiledRuleSet<K> {
+  const { data, problems } = loadRuleSetData(dirs, domain, serviceIds);
+  if (!data) throw new RuleSetError(problems);
+  const conditions: Record<string, TopLevelCondition> = {};
+  for (const [name, { condition }] of Object.entries(data.namedConditions)) conditions[name] = condition as TopLevelCondition;
+  const grouped = new Map<string, RuleProperties[]>();
+  for (const { definition: rule } of data.rules) {
+    if (!rule.enabled) continue;
+    for (const service of rule.services) {
+      const key = `${service}|${rule.scope}`;
+      const list = grouped.get(key) ?? [];
+      list.push({ name: rule.id, priority: rule.priority, conditions: rule.conditions as TopLevelCondition, event: { type: rule.id } });
+      grouped.set(key, list);
+    }
+  }
+  const pools = new Map<string, EnginePool>();
+  for (const [key, rules] of grouped) pools.set(key, new EnginePool(rules, conditions));
+  const provenanceFacts = new Map<string, string[]>();
+  const factNames = new Set(domain.facts.map((f) => f.name));
+  for (const { definition: rule } of data.rules) {
+    const used = new Set<string>();
+    collectFacts(rule.conditions as ConditionNode, data, used);
+    const template = data.templates.get(rule.event.card)!.template;
+    for (const { text } of templateTexts(template)) for (const ph of placeholdersIn(text)) if (factNames.has(ph.name)) used.add(ph.name);
+    provenanceFacts.set(rule.id, [...used].sort());
+  }
+  return { data, loadedAt: new Date(), pools, rulesById: new Map(data.rules.map((r) => [r.definition.id, r])), provenanceFacts };
+}
+
+function collectFacts(node: ConditionNode, data: RuleSetData<unknown>, out: Set<string>, seen = new Set<string>()): void {
+  if ('all' in node) node.all.forEach((c) => collectFacts(c, data, out, seen));
+  else if ('any' in node) node.any.forEach((c) => collectFacts(c, data, out, seen));
+  else if ('not' in node) collectFacts(node.not, data, out, seen);
+  else if ('condition' in node) {
+    if (seen.has(node.condition)) return;
+    seen.add(node.condition);
+    const named = data.namedConditions[node.condition];
+    if (named) collectFacts(named.condition, data, out, seen);
+  } else out.add(node.fact);
+}
+
+function severity(card: Card): number {
+  return card.indicator === 'critical' ? 3 : card.indicator === 'warning' ? 2 : 1;
+}
+
+function traceOf(result: RuleResult, subject: string): RuleTrace {
+  const json = result.toJSON(false) as unknown as { conditions: unknown; result: boolean; name: string };
+  return { ruleId: String(json.name), subject, fired: Boolean(json.result), conditions: json.conditions };
+}

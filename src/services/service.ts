@@ -1,0 +1,26 @@
+import type { ServiceDefinition } from '../cds/types.js';
+
+/**
+ * A CDS service: its discovery definition, which prefetch keys it cannot work
+ * without, and which rule-set it runs. Discovery is generated from the registry
+ * of these modules (src/services/index.ts), never kept as a separate list.
+ */
+export interface CdsService {
+  readonly definition: ServiceDefinition;
+  /** Prefetch keys whose absence is a 412 (all others degrade the cards). */
+  readonly requiredPrefetch: readonly string[];
+}
+
+/**
+ * Prefetch templates shared by the opioid services. Only instance reads and
+ * type searches with token/reference parameters (no _include), as the spec asks.
+ */
+export const PATIENT_PREFETCH = {
+  patient: 'Patient/{{context.patientId}}',
+  medicationRequests: 'MedicationRequest?patient={{context.patientId}}&status=active',
+  medicationStatements: 'MedicationStatement?patient={{context.patientId}}&status=active',
+  conditions: 'Condition?patient={{context.patientId}}',
+  observations: 'Observation?patient={{context.patientId}}&category=laboratory,social-history,survey',
+  procedures: 'Procedure?patient={{context.patientId}}',
+  detectedIssues: 'DetectedIssue?patient={{context.patientId}}',
+} as const satisfies Record<string, string>;

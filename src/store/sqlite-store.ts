@@ -1,0 +1,275 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { FeedbackQuery, FeedbackRecord, IssuedCard, Store, StoredFeedback } from './store.js';
+import { StoreUnavailableError } from './store.js';
+
+/**
+ * The embedded store: one SQLite file (better-sqlite3), WAL journal, full sync
+ * on commit so an acknowledged write survives a crash. Schema versions are the
+ * MIGRATIONS array below, applied in order and recorded in `user_version`; the
+ * file is stamped with an application id so a foreign SQLite file is refused
+ * rather than modified.
+ */
+const APPLICATION_ID = 0x50414e43; // "PANC"
+
+const MIGRATIONS: readonly string[] = [
+  // 1: issued cards and feedback
+  `CREATE TABLE issued_card (
+     uuid TEXT PRIMARY KEY,
+     service_id TEXT NOT NULL,
+     rule_id TEXT NOT NULL,
+     rule_version TEXT NOT NULL,
+     patient_id TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     hook_instance TEXT NOT NULL,
+     issued_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     suggestion_uuids TEXT NOT NULL,
+     card_values TEXT NOT NULL
+   );
+   CREATE INDEX issued_card_expiry ON issued_card(expires_at);
+   CREATE TABLE feedback (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     card_uuid TEXT NOT NULL REFERENCES issued_card(uuid),
+     service_id TEXT NOT NULL,
+     rule_id TEXT NOT NULL,
+     patient_id TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     outcome TEXT NOT NULL CHECK (outcome IN ('accepted', 'overridden')),
+     outcome_timestamp INTEGER NOT NULL,
+     accepted_suggestions TEXT NOT NULL,
+     reason_system TEXT,
+     reason_code TEXT,
+     reason_display TEXT,
+     user_comment TEXT,
+     received_at INTEGER NOT NULL,
+     dedup_key TEXT NOT NULL UNIQUE
+   );
+   CREATE INDEX feedback_patient ON feedback(patient_id);
+   CREATE INDEX feedback_rule ON feedback(rule_id);`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export interface SqliteStoreOptions {
+  /** Folder for the database file, or ':memory:'. */
+  readonly dataDir: string;
+  readonly fileName?: string;
+}
+
+export function openSqliteStore(options: SqliteStoreOptions): Store {
+  const db = openDatabase(options);
+  migrate(db);
+  return new SqliteStore(db);
+}
+
+function openDatabase(options: SqliteStoreOptions): Database.Database {
+  if (options.dataDir === ':memory:') return new Database(':memory:');
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  const file = path.join(options.dataDir, options.fileName ?? 'pain-cds.sqlite');
+  let db: Database.Database;
+  try {
+    db = new Database(file, { fileMustExist: false });
+    db.pragma('journal_mode = WAL');
+  } catch (e) {
+    throw new StoreUnavailableError(`Cannot open the database file ${file}: ${(e as Error).message}. It was left as it is.`);
+  }
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 2000');
+  return db;
+}
+
+function migrate(db: Database.Database): void {
+  const appId = db.pragma('application_id', { simple: true }) as number;
+  const version = db.pragma('user_version', { simple: true }) as number;
+  const hasTables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n > 0;
+  if (appId !== APPLICATION_ID && (appId !== 0 || hasTables)) {
+    db.close();
+    throw new StoreUnavailableError('The database file belongs to another application; it was not modified. Point DATA_DIR elsewhere.');
+  }
+  if (version > SCHEMA_VERSION) {
+    db.close();
+    throw new StoreUnavailableError(`The database file has schema version ${version}, newer than this build knows (${SCHEMA_VERSION}); it was not modified.`);
+  }
+  for (let v = version; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`application_id = ${APPLICATION_ID}`);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+interface IssuedCardRow {
+  uuid: string;
+  service_id: string;
+  rule_id: string;
+  rule_version: string;
+  patient_id: string;
+  user_id: string;
+  hook_instance: string;
+  issued_at: number;
+  expires_at: number;
+  suggestion_uuids: string;
+  card_values: string;
+}
+
+interface FeedbackRow {
+  id: number;
+  card_uuid: string;
+  service_id: string;
+  rule_id: string;
+  patient_id: string;
+  user_id: string;
+  outcome: 'accepted' | 'overridden';
+  outcome_timestamp: number;
+  accepted_suggestions: string;
+  reason_system: string | null;
+  reason_code: string | null;
+  reason_display: string | null;
+  user_comment: string | null;
+  received_at: number;
+}
+
+class SqliteStore implements Store {
+  private readonly insertCard;
+  private readonly selectCard;
+  private readonly insertFeedback;
+  private readonly deleteExpired;
+
+  constructor(private readonly db: Database.Database) {
+    this.insertCard = db.prepare(
+      `INSERT OR IGNORE INTO issued_card (uuid, service_id, rule_id, rule_version, patient_id, user_id, hook_instance, issued_at, expires_at, suggestion_uuids, card_values)
+       VALUES (@uuid, @service_id, @rule_id, @rule_version, @patient_id, @user_id, @hook_instance, @issued_at, @expires_at, @suggestion_uuids, @card_values)`,
+    );
+    this.selectCard = db.prepare('SELECT * FROM issued_card WHERE uuid = ?');
+    this.insertFeedback = db.prepare(
+      `INSERT OR IGNORE INTO feedback (card_uuid, service_id, rule_id, patient_id, user_id, outcome, outcome_timestamp, accepted_suggestions,
+         reason_system, reason_code, reason_display, user_comment, received_at, dedup_key)
+       SELECT uuid, @service_id, rule_id, patient_id, user_id, @outcome, @outcome_timestamp, @accepted_suggestions,
+         @reason_system, @reason_code, @reason_display, @user_comment, @received_at, @dedup_key
+       FROM issued_card WHERE uuid = @card_uuid`,
+    );
+    this.deleteExpired = db.prepare(
+      'DELETE FROM issued_card WHERE expires_at < ? AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.card_uuid = issued_card.uuid)',
+    );
+  }
+
+  recordIssuedCards(cards: readonly IssuedCard[]): void {
+    if (cards.length === 0) return;
+    this.write(() => {
+      for (const c of cards) {
+        this.insertCard.run({
+          uuid: c.uuid,
+          service_id: c.serviceId,
+          rule_id: c.ruleId,
+          rule_version: c.ruleVersion,
+          patient_id: c.patientId,
+          user_id: c.userId,
+          hook_instance: c.hookInstance,
+          issued_at: c.issuedAt.getTime(),
+          expires_at: c.expiresAt.getTime(),
+          suggestion_uuids: JSON.stringify(c.suggestionUuids),
+          card_values: JSON.stringify(c.values),
+        });
+      }
+    });
+  }
+
+  findIssuedCard(uuid: string): IssuedCard | undefined {
+    const row = this.selectCard.get(uuid) as IssuedCardRow | undefined;
+    return row && toIssuedCard(row);
+  }
+
+  recordFeedback(records: readonly FeedbackRecord[]): { stored: number; duplicates: number } {
+    return this.write(() => {
+      let stored = 0;
+      for (const r of records) {
+        const accepted = [...r.acceptedSuggestions].sort();
+        const info = this.insertFeedback.run({
+          card_uuid: r.cardUuid,
+          service_id: r.serviceId,
+          outcome: r.outcome,
+          outcome_timestamp: r.outcomeTimestamp.getTime(),
+          accepted_suggestions: JSON.stringify(accepted),
+          reason_system: r.overrideReason?.system ?? null,
+          reason_code: r.overrideReason?.code ?? null,
+          reason_display: r.overrideReason?.display ?? null,
+          user_comment: r.userComment ?? null,
+          received_at: r.receivedAt.getTime(),
+          dedup_key: JSON.stringify([r.cardUuid, r.outcome, r.outcomeTimestamp.getTime(), accepted]),
+        });
+        stored += info.changes;
+      }
+      return { stored, duplicates: records.length - stored };
+    });
+  }
+
+  listFeedback(query: FeedbackQuery): StoredFeedback[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: Math.min(query.limit ?? 1000, 10_000) };
+    if (query.patientId) (where.push('patient_id = @patientId'), (params.patientId = query.patientId));
+    if (query.ruleId) (where.push('rule_id = @ruleId'), (params.ruleId = query.ruleId));
+    if (query.userId) (where.push('user_id = @userId'), (params.userId = query.userId));
+    if (query.from) (where.push('outcome_timestamp >= @from'), (params.from = query.from.getTime()));
+    if (query.to) (where.push('outcome_timestamp < @to'), (params.to = query.to.getTime()));
+    const sql = `SELECT * FROM feedback ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY outcome_timestamp, id LIMIT @limit`;
+    return (this.db.prepare(sql).all(params) as FeedbackRow[]).map(toStoredFeedback);
+  }
+
+  pruneExpiredCards(now: Date): number {
+    return this.write(() => this.deleteExpired.run(now.getTime()).changes);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Runs a write in a transaction; storage failures become StoreUnavailableError (the caller answers 503). */
+  private write<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn)();
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? '';
+      if (code.startsWith('SQLITE_')) throw new StoreUnavailableError(`Storage is unavailable (${code})`);
+      throw e;
+    }
+  }
+}
+
+function toIssuedCard(row: IssuedCardRow): IssuedCard {
+  return {
+    uuid: row.uuid,
+    serviceId: row.service_id,
+    ruleId: row.rule_id,
+    ruleVersion: row.rule_version,
+    patientId: row.patient_id,
+    userId: row.user_id,
+    hookInstance: row.hook_instance,
+    issuedAt: new Date(row.issued_at),
+    expiresAt: new Date(row.expires_at),
+    suggestionUuids: JSON.parse(row.suggestion_uuids) as string[],
+    values: JSON.parse(row.card_values) as Record<string, unknown>,
+  };
+}
+
+function toStoredFeedback(row: FeedbackRow): StoredFeedback {
+  return {
+    id: row.id,
+    cardUuid: row.card_uuid,
+    serviceId: row.service_id,
+    ruleId: row.rule_id,
+    patientId: row.patient_id,
+    userId: row.user_id,
+    outcome: row.outcome,
+    outcomeTimestamp: new Date(row.outcome_timestamp),
+    acceptedSuggestions: JSON.parse(row.accepted_suggestions) as string[],
+    overrideReason: row.reason_code
+      ? { code: row.reason_code, ...(row.reason_system ? { system: row.reason_system } : {}), ...(row.reason_display ? { display: row.reason_display } : {}) }
+      : undefined,
+    userComment: row.user_comment ?? undefined,
+    receivedAt: new Date(row.received_at),
+  };
+}

@@ -1,0 +1,46 @@
+import { cardSpecProblems } from '../cds/card-spec.js';
+import { renderCard } from '../rules/render.js';
+import { painDomain } from '../clinical/domain.js';
+import { loadConfig } from '../config.js';
+import { indent, loadRuntimeOrExit } from './rule-tools.js';
+
+/**
+ * `npm run rules:check`: validates every rule, template and knowledge table,
+ * renders every rule's card with example values to check it against the CDS
+ * Hooks card rules, prints a summary, and exits non-zero on any problem.
+ */
+const { runtime } = loadRuntimeOrExit();
+const domain = painDomain(loadConfig({ ...process.env, CDS_AUTH: 'off' }));
+const data = runtime.data;
+const examples = Object.fromEntries(domain.facts.map((f) => [f.name, f.example]));
+const renderProblems: string[] = [];
+for (const { file, definition: rule } of data.rules) {
+  const template = data.templates.get(rule.event.card)!.template;
+  try {
+    const card = renderCard({
+      template,
+      rule,
+      facts: examples,
+      settings: domain.settings,
+      overrideReason: (code) => domain.overrideReason(data.knowledge, code),
+      dataVersions: data.dataVersions,
+      provenanceFacts: [],
+      patientId: 'example',
+    });
+    for (const p of cardSpecProblems(card)) renderProblems.push(`${file} (rule ${rule.id}, card ${template.id}): ${p}`);
+  } catch (e) {
+    renderProblems.push(`${file} (rule ${rule.id}, card ${template.id}): ${(e as Error).message}`);
+  }
+}
+if (renderProblems.length > 0) {
+  console.error(`✗ ${renderProblems.length} card(s) do not render to a valid CDS Hooks card:\n${indent(renderProblems.join('\n'))}`);
+  process.exit(1);
+}
+const summary = runtime.summary();
+console.log('✓ rule set is valid');
+console.log(`  rules: ${summary.rules} enabled (${data.rules.length} in files)`);
+for (const [service, n] of Object.entries(summary.rulesByService)) console.log(`    ${service}: ${n}`);
+console.log(`  named conditions: ${Object.keys(data.namedConditions).length}`);
+console.log(`  card templates: ${summary.templates}`);
+console.log('  knowledge tables:');
+for (const t of data.tables.values()) console.log(`    ${t.meta.id}@${t.meta.version}  ${t.meta.title}`);
