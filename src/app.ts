@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Config } from './config.js';
-import { acceptFeedback, parseFeedback } from './cds/feedback.js';
+import { acceptFeedback, parseFeedback, type ExceptionPolicy } from './cds/feedback.js';
 import { handleHook, type DecisionEngine } from './cds/hook-handler.js';
 import {
   OutcomeError,
@@ -14,6 +14,7 @@ import {
   unauthorized,
   unsupportedMediaType,
 } from './cds/outcome.js';
+import { auditRouter } from './admin/audit-router.js';
 import type { Logger } from './logger.js';
 import { findService, services } from './services/index.js';
 import { StoreUnavailableError, type Store } from './store/store.js';
@@ -33,6 +34,8 @@ export interface AppDeps {
   readonly now?: () => Date;
   /** Extra routers mounted before the 404 handler (demo EHR, SMART app). */
   readonly mount?: readonly { path: string; router: express.Router }[];
+  /** Decides which overrides become exceptions on file. */
+  readonly exceptionFor: ExceptionPolicy;
   /** Reports rule-set health for /healthz. */
   readonly health?: () => Record<string, unknown>;
 }
@@ -91,7 +94,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.locals.serviceId = service.definition.id;
     const records = parseFeedback(req.body, service.definition.id, now());
     try {
-      const result = acceptFeedback(deps.store, records);
+      const result = acceptFeedback(deps.store, records, deps.exceptionFor);
       res.locals.feedbackStored = result.stored;
     } catch (e) {
       if (e instanceof StoreUnavailableError) throw serviceUnavailable('Feedback could not be stored right now; nothing was saved. Please retry.');
@@ -112,6 +115,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.use('/cds-services', cds);
+  app.use('/admin/audit', auditRouter(deps.store, config.adminToken, now));
   for (const m of deps.mount ?? []) app.use(m.path, m.router);
 
   app.use((req) => {

@@ -34,6 +34,8 @@ const envSchema = z.object({
   CDS_DEBUG: booleanFlag.default(false),
   ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+  PDMP_URL: z.string().url().default('https://www.cdc.gov/overdose-prevention/hcp/clinical-guidance/prescription-drug-monitoring-programs.html'),
+  MME_FACTOR_SETS: z.string().default('mme-factors-cdc-2022'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -65,6 +67,10 @@ export interface Config {
   readonly debug: boolean;
   readonly adminToken: string | undefined;
   readonly shutdownGraceMs: number;
+  /** Link on the PDMP card: the state PDMP's address. */
+  readonly pdmpUrl: string;
+  /** Knowledge tables of MME factors, in order of preference (the first that has a factor wins). */
+  readonly mmeFactorSets: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -107,5 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     debug: e.CDS_DEBUG,
     adminToken: e.ADMIN_TOKEN,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    pdmpUrl: e.PDMP_URL,
+    mmeFactorSets: e.MME_FACTOR_SETS.split(',').map((s) => s.trim()).filter(Boolean),
   };
 }

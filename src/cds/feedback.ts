@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FeedbackRecord, Store } from '../store/store.js';
+import type { ExceptionOnFile, FeedbackRecord, IssuedCard, Store } from '../store/store.js';
 import { zodProblems } from './hook-request.js';
 import { OutcomeError, invalidRequest } from './outcome.js';
 
@@ -59,12 +59,23 @@ function normalizeReason(value: z.infer<typeof overrideReason> | undefined): {
   return { coding: structured.reason, comment: structured.userComment?.trim() || undefined };
 }
 
-/** Checks every item against the issued-card record, then stores them all or none. */
-export function acceptFeedback(store: Store, records: FeedbackRecord[]): { stored: number; duplicates: number } {
+/** Turns an override with a reason into an exception on file (the clinical layer decides). */
+export type ExceptionPolicy = (record: FeedbackRecord, card: IssuedCard) => ExceptionOnFile | undefined;
+
+/**
+ * Checks every item against the issued-card record, then stores them all (and
+ * the exceptions they justify) in one transaction, or none.
+ */
+export function acceptFeedback(store: Store, records: FeedbackRecord[], exceptionFor: ExceptionPolicy): { stored: number; duplicates: number } {
   const problems: { path: string; message: string }[] = [];
+  const exceptions: ExceptionOnFile[] = [];
   let unknown = 0;
   records.forEach((r, i) => {
     const card = store.findIssuedCard(r.cardUuid);
+    if (card && card.serviceId === r.serviceId) {
+      const exception = exceptionFor(r, card);
+      if (exception) exceptions.push(exception);
+    }
     if (!card) {
       unknown++;
       problems.push({ path: `feedback.${i}.card`, message: 'no card with this uuid was issued by this service (or it has expired)' });
@@ -80,5 +91,5 @@ export function acceptFeedback(store: Store, records: FeedbackRecord[]): { store
     // All unknown cards: 404; any other mix of problems: 400.
     throw unknown === records.length ? new OutcomeError(404, error.outcome) : error;
   }
-  return store.recordFeedback(records);
+  return store.recordFeedback(records, exceptions);
 }

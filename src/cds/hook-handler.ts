@@ -1,6 +1,6 @@
 import { buildPatientContext, type PatientContext } from '../clinical/patient-context.js';
 import type { CdsService } from '../services/service.js';
-import { StoreUnavailableError, type IssuedCard, type Store } from '../store/store.js';
+import { StoreUnavailableError, type ExceptionOnFile, type IssuedCard, type Store } from '../store/store.js';
 import { parseHookRequest } from './hook-request.js';
 import { resolvePrefetch, type PrefetchOptions } from './prefetch.js';
 import type { Card, CdsResponse, HookName } from './types.js';
@@ -45,7 +45,16 @@ export async function handleHook(service: CdsService, body: unknown, deps: HookD
     { ...deps.prefetch, budget: options.budget },
   );
   const now = deps.now();
+  // Exceptions on file quiet repeat alerts; if the store cannot be read, the
+  // full alerts show (never the other way round).
+  let storedExceptions: ExceptionOnFile[] = [];
+  try {
+    storedExceptions = deps.store.listExceptions({ patientId: request.context.patientId, validAt: now });
+  } catch (e) {
+    if (!(e instanceof StoreUnavailableError)) throw e;
+  }
   const context = buildPatientContext({
+    storedExceptions,
     now,
     patientId: request.context.patientId,
     userId: request.context.userId,

@@ -1,3 +1,4 @@
+import type { ExceptionOnFile } from '../store/store.js';
 import type {
   Condition,
   DetectedIssue,
@@ -37,6 +38,8 @@ export interface PatientContext {
   readonly resolveMedication: (reference: string, container?: MedicationRequest | MedicationStatement) => Medication | undefined;
   /** Prefetch keys that could not be had, with the reason; cards say what was not checked. */
   readonly unavailable: readonly { key: string; reason: string }[];
+  /** Exceptions on file in this service's store, valid now (DetectedIssues are merged by the clinical layer). */
+  readonly storedExceptions: readonly ExceptionOnFile[];
 }
 
 export interface PatientContextInput {
@@ -47,6 +50,7 @@ export interface PatientContextInput {
   readonly selections: readonly string[] | undefined;
   readonly prefetchResources: Iterable<readonly FhirResource[]>;
   readonly unavailable: readonly { key: string; reason: string }[];
+  readonly storedExceptions?: readonly ExceptionOnFile[];
 }
 
 export function buildPatientContext(input: PatientContextInput): PatientContext {
@@ -80,6 +84,7 @@ export function buildPatientContext(input: PatientContextInput): PatientContext 
       return medications.get(key);
     },
     unavailable: input.unavailable,
+    storedExceptions: input.storedExceptions ?? [],
   };
 }
 

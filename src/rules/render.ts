@@ -80,7 +80,7 @@ export function renderCard(input: RenderInput): Card {
       ruleId: rule.id,
       ruleVersion: rule.version,
       dataVersions: [...input.dataVersions],
-      values: { ...values, citation: rule.citation, template: `${t.id}@${t.version}` },
+      values: { ...values, citation: rule.citation, template: `${t.id}@${t.version}`, ...(t.source.topic ? { topic: t.source.topic.code } : {}) },
     },
   });
 }

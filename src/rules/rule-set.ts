@@ -279,6 +279,9 @@ function checkTemplates(templates: ReadonlyMap<string, LoadedTemplate>, ctx: Che
         if (!facts.has(ph.name)) ctx.problems.push({ file, path: field, message: `placeholder ${ph.raw} has no value source (not a fact, params.* or settings.*)${suggest(ph.name, [...facts.keys()])}` });
       }
     }
+    for (const [i, name] of (template.provenance ?? []).entries()) {
+      if (!facts.has(name)) ctx.problems.push({ file, path: `provenance[${i}]`, message: `unknown fact '${name}'${suggest(name, [...facts.keys()])}` });
+    }
     if (ctx.knowledge !== undefined) {
       for (const [i, code] of (template.overrideReasons ?? []).entries()) {
         if (!ctx.domain.overrideReason(ctx.knowledge, code)) ctx.problems.push({ file, path: `overrideReasons[${i}]`, message: `unknown override reason '${code}' (see rules/knowledge/override-reasons.json)` });

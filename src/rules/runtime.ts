@@ -206,6 +206,8 @@ function compile<K>(dirs: RuleSetDirs, domain: Domain<K>, serviceIds: readonly s
     collectFacts(rule.conditions as ConditionNode, data, used);
     const template = data.templates.get(rule.event.card)!.template;
     for (const { text } of templateTexts(template)) for (const ph of placeholdersIn(text)) if (factNames.has(ph.name)) used.add(ph.name);
+    for (const value of Object.values(rule.event.params)) if (typeof value === 'string') for (const ph of placeholdersIn(value)) if (factNames.has(ph.name)) used.add(ph.name);
+    for (const name of template.provenance ?? []) used.add(name);
     provenanceFacts.set(rule.id, [...used].sort());
   }
   return { data, loadedAt: new Date(), pools, rulesById: new Map(data.rules.map((r) => [r.definition.id, r])), provenanceFacts };

@@ -130,6 +130,8 @@ export const cardTemplate = z
     selectionBehavior: z.enum(['at-most-one', 'any']).optional(),
     /** Codes from rules/knowledge/override-reasons.json. */
     overrideReasons: z.array(z.string().min(1)).optional(),
+    /** Facts always recorded in the card's provenance extension, besides those the rule and template use. */
+    provenance: z.array(z.string().min(1)).optional(),
     links: z
       .array(
         z

@@ -1,7 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { FeedbackQuery, FeedbackRecord, IssuedCard, Store, StoredFeedback } from './store.js';
+import type {
+  ExceptionOnFile,
+  ExceptionQuery,
+  FeedbackQuery,
+  FeedbackRecord,
+  IssuedCard,
+  RuleActivity,
+  Store,
+  StoredFeedback,
+} from './store.js';
 import { StoreUnavailableError } from './store.js';
 
 /**
@@ -48,6 +57,24 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX feedback_patient ON feedback(patient_id);
    CREATE INDEX feedback_rule ON feedback(rule_id);`,
+  // 2: justified exceptions on file
+  `CREATE TABLE exception_on_file (
+     id TEXT PRIMARY KEY,
+     patient_id TEXT NOT NULL,
+     topic TEXT NOT NULL,
+     rule_id TEXT NOT NULL,
+     reason_code TEXT NOT NULL,
+     reason_display TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     source TEXT NOT NULL CHECK (source IN ('feedback', 'detected-issue')),
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     justified TEXT NOT NULL,
+     comment TEXT,
+     card_uuid TEXT
+   );
+   CREATE INDEX exception_patient ON exception_on_file(patient_id, expires_at);
+   CREATE INDEX issued_card_rule ON issued_card(rule_id, issued_at);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -138,6 +165,7 @@ class SqliteStore implements Store {
   private readonly selectCard;
   private readonly insertFeedback;
   private readonly deleteExpired;
+  private readonly insertException;
 
   constructor(private readonly db: Database.Database) {
     this.insertCard = db.prepare(
@@ -151,6 +179,10 @@ class SqliteStore implements Store {
        SELECT uuid, @service_id, rule_id, patient_id, user_id, @outcome, @outcome_timestamp, @accepted_suggestions,
          @reason_system, @reason_code, @reason_display, @user_comment, @received_at, @dedup_key
        FROM issued_card WHERE uuid = @card_uuid`,
+    );
+    this.insertException = db.prepare(
+      `INSERT OR IGNORE INTO exception_on_file (id, patient_id, topic, rule_id, reason_code, reason_display, user_id, source, created_at, expires_at, justified, comment, card_uuid)
+       VALUES (@id, @patient_id, @topic, @rule_id, @reason_code, @reason_display, @user_id, @source, @created_at, @expires_at, @justified, @comment, @card_uuid)`,
     );
     this.deleteExpired = db.prepare(
       'DELETE FROM issued_card WHERE expires_at < ? AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.card_uuid = issued_card.uuid)',
@@ -179,12 +211,29 @@ class SqliteStore implements Store {
   }
 
   findIssuedCard(uuid: string): IssuedCard | undefined {
-    const row = this.selectCard.get(uuid) as IssuedCardRow | undefined;
+    const row = this.read(() => this.selectCard.get(uuid) as IssuedCardRow | undefined);
     return row && toIssuedCard(row);
   }
 
-  recordFeedback(records: readonly FeedbackRecord[]): { stored: number; duplicates: number } {
+  recordFeedback(records: readonly FeedbackRecord[], exceptions: readonly ExceptionOnFile[] = []): { stored: number; duplicates: number } {
     return this.write(() => {
+      for (const e of exceptions) {
+        this.insertException.run({
+          id: e.id,
+          patient_id: e.patientId,
+          topic: e.topic,
+          rule_id: e.ruleId,
+          reason_code: e.reasonCode,
+          reason_display: e.reasonDisplay,
+          user_id: e.userId,
+          source: e.source,
+          created_at: e.createdAt.getTime(),
+          expires_at: e.expiresAt.getTime(),
+          justified: JSON.stringify(e.justified),
+          comment: e.comment ?? null,
+          card_uuid: e.cardUuid ?? null,
+        });
+      }
       let stored = 0;
       for (const r of records) {
         const accepted = [...r.acceptedSuggestions].sort();
@@ -219,6 +268,48 @@ class SqliteStore implements Store {
     return (this.db.prepare(sql).all(params) as FeedbackRow[]).map(toStoredFeedback);
   }
 
+  listExceptions(query: ExceptionQuery): ExceptionOnFile[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: Math.min(query.limit ?? 1000, 10_000) };
+    if (query.patientId) (where.push('patient_id = @patientId'), (params.patientId = query.patientId));
+    if (query.ruleId) (where.push('rule_id = @ruleId'), (params.ruleId = query.ruleId));
+    if (query.userId) (where.push('user_id = @userId'), (params.userId = query.userId));
+    if (query.topic) (where.push('topic = @topic'), (params.topic = query.topic));
+    if (query.from) (where.push('created_at >= @from'), (params.from = query.from.getTime()));
+    if (query.to) (where.push('created_at < @to'), (params.to = query.to.getTime()));
+    if (query.validAt) (where.push('created_at <= @validAt AND expires_at > @validAt'), (params.validAt = query.validAt.getTime()));
+    const sql = `SELECT * FROM exception_on_file ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT @limit`;
+    return this.read(() => this.db.prepare(sql).all(params) as ExceptionRow[]).map(toException);
+  }
+
+  ruleActivity(from: Date, to: Date): RuleActivity[] {
+    const range = { from: from.getTime(), to: to.getTime() };
+    const shown = this.db.prepare('SELECT rule_id, count(*) AS n FROM issued_card WHERE issued_at >= @from AND issued_at < @to GROUP BY rule_id').all(range) as { rule_id: string; n: number }[];
+    const outcomes = this.db
+      .prepare(
+        `SELECT rule_id, outcome, reason_code, count(DISTINCT card_uuid) AS n FROM feedback
+         WHERE outcome_timestamp >= @from AND outcome_timestamp < @to GROUP BY rule_id, outcome, reason_code`,
+      )
+      .all(range) as { rule_id: string; outcome: string; reason_code: string | null; n: number }[];
+    const byRule = new Map<string, { ruleId: string; shown: number; accepted: number; overridden: number; reasons: Record<string, number> }>();
+    const get = (ruleId: string) => {
+      let r = byRule.get(ruleId);
+      if (!r) byRule.set(ruleId, (r = { ruleId, shown: 0, accepted: 0, overridden: 0, reasons: {} }));
+      return r;
+    };
+    for (const s of shown) get(s.rule_id).shown = s.n;
+    for (const o of outcomes) {
+      const r = get(o.rule_id);
+      if (o.outcome === 'accepted') r.accepted += o.n;
+      else {
+        r.overridden += o.n;
+        const key = o.reason_code ?? '(no reason)';
+        r.reasons[key] = (r.reasons[key] ?? 0) + o.n;
+      }
+    }
+    return [...byRule.values()].sort((a, b) => a.ruleId.localeCompare(b.ruleId));
+  }
+
   pruneExpiredCards(now: Date): number {
     return this.write(() => this.deleteExpired.run(now.getTime()).changes);
   }
@@ -229,14 +320,52 @@ class SqliteStore implements Store {
 
   /** Runs a write in a transaction; storage failures become StoreUnavailableError (the caller answers 503). */
   private write<T>(fn: () => T): T {
+    return this.read(() => this.db.transaction(fn)());
+  }
+
+  private read<T>(fn: () => T): T {
     try {
-      return this.db.transaction(fn)();
+      return fn();
     } catch (e) {
       const code = (e as { code?: string }).code ?? '';
-      if (code.startsWith('SQLITE_')) throw new StoreUnavailableError(`Storage is unavailable (${code})`);
+      if (code.startsWith('SQLITE_') || !this.db.open) throw new StoreUnavailableError(`Storage is unavailable (${code || 'closed'})`);
       throw e;
     }
   }
+}
+
+interface ExceptionRow {
+  id: string;
+  patient_id: string;
+  topic: string;
+  rule_id: string;
+  reason_code: string;
+  reason_display: string;
+  user_id: string;
+  source: 'feedback' | 'detected-issue';
+  created_at: number;
+  expires_at: number;
+  justified: string;
+  comment: string | null;
+  card_uuid: string | null;
+}
+
+function toException(row: ExceptionRow): ExceptionOnFile {
+  return {
+    id: row.id,
+    patientId: row.patient_id,
+    topic: row.topic,
+    ruleId: row.rule_id,
+    reasonCode: row.reason_code,
+    reasonDisplay: row.reason_display,
+    userId: row.user_id,
+    source: row.source,
+    createdAt: new Date(row.created_at),
+    expiresAt: new Date(row.expires_at),
+    justified: JSON.parse(row.justified) as Record<string, unknown>,
+    ...(row.comment ? { comment: row.comment } : {}),
+    ...(row.card_uuid ? { cardUuid: row.card_uuid } : {}),
+  };
 }
 
 function toIssuedCard(row: IssuedCardRow): IssuedCard {

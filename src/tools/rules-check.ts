@@ -2,6 +2,7 @@ import { cardSpecProblems } from '../cds/card-spec.js';
 import { renderCard } from '../rules/render.js';
 import { painDomain } from '../clinical/domain.js';
 import { loadConfig } from '../config.js';
+import type { Domain } from '../rules/domain.js';
 import { indent, loadRuntimeOrExit } from './rule-tools.js';
 
 /**
@@ -10,7 +11,7 @@ import { indent, loadRuntimeOrExit } from './rule-tools.js';
  * Hooks card rules, prints a summary, and exits non-zero on any problem.
  */
 const { runtime } = loadRuntimeOrExit();
-const domain = painDomain(loadConfig({ ...process.env, CDS_AUTH: 'off' }));
+const domain = painDomain(loadConfig({ ...process.env, CDS_AUTH: 'off' })) as unknown as Domain<unknown>;
 const data = runtime.data;
 const examples = Object.fromEntries(domain.facts.map((f) => [f.name, f.example]));
 const renderProblems: string[] = [];

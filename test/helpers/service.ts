@@ -3,15 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
 import supertest from 'supertest';
-import { createApp } from '../../src/app.js';
-import { createClientTrust } from '../../src/cds/auth/client-trust.js';
-import { loadTrustedClients } from '../../src/cds/auth/clients-file.js';
-import { painDomain } from '../../src/clinical/domain.js';
+import type { PainKnowledge } from '../../src/clinical/domain.js';
+import { composeService } from '../../src/compose.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { RuleRuntime } from '../../src/rules/runtime.js';
-import { services } from '../../src/services/index.js';
-import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import type { RuleRuntime } from '../../src/rules/runtime.js';
 import type { Store } from '../../src/store/store.js';
 import { createTestClient, type TestClient } from './client.js';
 
@@ -23,7 +19,7 @@ export interface TestService {
   readonly request: supertest.Agent;
   readonly config: Config;
   readonly store: Store;
-  readonly rules: RuleRuntime<unknown>;
+  readonly rules: RuleRuntime<PainKnowledge>;
   readonly clients: { es: TestClient; rs: TestClient };
   readonly dataDir: string;
   /** A valid token from the ES384 client for an endpoint path like `/cds-services/x`. */
@@ -33,15 +29,15 @@ export interface TestService {
 
 export interface TestServiceOptions {
   readonly env?: Record<string, string>;
-  readonly rulesDir?: string;
-  readonly cardsDir?: string;
   readonly now?: () => Date;
+  /** Collects every log line of the service. */
   readonly logs?: string[];
+  readonly dataDir?: string;
 }
 
-/** The real app (real rules, real SQLite file, real JWT checks) on a temp data folder. */
+/** The real service (real rules, real SQLite file, real JWT checks) on a temp data folder, trusting two test clients. */
 export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pain-cds-test-'));
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pain-cds-test-'));
   const es = await createTestClient('ES384');
   const rs = await createTestClient('RS384');
   const clientsFile = path.join(dataDir, 'clients.json');
@@ -50,37 +46,26 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     PUBLIC_BASE_URL,
     CDS_CLIENTS: clientsFile,
     DATA_DIR: dataDir,
-    RULES_DIR: options.rulesDir ?? path.join(REPO_ROOT, 'rules'),
-    CARDS_DIR: options.cardsDir ?? path.join(REPO_ROOT, 'cards'),
+    RULES_DIR: path.join(REPO_ROOT, 'rules'),
+    CARDS_DIR: path.join(REPO_ROOT, 'cards'),
     LOG_LEVEL: 'info',
     ...options.env,
   });
   const logs = options.logs;
   const logger = createLogger(config.logLevel, { write: (line: string) => void logs?.push(line) });
-  const rules = RuleRuntime.load({ rulesDir: config.rulesDir, cardsDir: config.cardsDir }, painDomain(config), services.map((s) => s.definition.id));
-  const store = openSqliteStore({ dataDir });
-  const verifier =
-    config.auth.mode === 'off'
-      ? undefined
-      : createClientTrust({
-          clients: loadTrustedClients(clientsFile),
-          algorithms: [...config.auth.algorithms],
-          maxLifetimeSeconds: config.auth.maxLifetimeSeconds,
-          clockSkewSeconds: config.auth.clockSkewSeconds,
-        });
-  const app = createApp({ config, engine: rules, store, verifier, logger, now: options.now, health: () => rules.health() });
+  const service = await composeService(config, logger, { now: options.now });
   return {
-    app,
-    request: supertest.agent(app),
+    app: service.app,
+    request: supertest.agent(service.app),
     config,
-    store,
-    rules: rules as RuleRuntime<unknown>,
+    store: service.store,
+    rules: service.rules,
     clients: { es, rs },
     dataDir,
     token: (endpointPath, client = es) => client.token(`${PUBLIC_BASE_URL}${endpointPath}`),
     close() {
-      store.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      service.close();
+      if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,146 @@
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import type { TrustedClient } from './clients-file.js';
+
+/**
+ * Verifies a CDS client's JWT (https://cds-hooks.hl7.org/2.0/#trusting-cds-clients).
+ * Checks, in order: bearer token present and of sane size; alg allowlisted
+ * (never none or HS*); iss allowlisted; aud exactly the endpoint URL; exp/iat
+ * with a small skew; lifetime cap; tenant allowlist; jku only from the
+ * client's allowlist; signature with the client's pinned or fetched keys;
+ * jti never seen before (recorded only after the signature verified, so a
+ * forged token cannot burn a jti). Any failure throws ClientAuthError; the
+ * HTTP layer answers 401 without detail. Messages never contain the token.
+ */
+export class ClientAuthError extends Error {
+  override readonly name = 'ClientAuthError';
+}
+
+export interface VerifiedClient {
+  readonly iss: string;
+  readonly jti: string;
+  readonly tenant?: string;
+  readonly kid?: string;
+}
+
+export interface ClientTrustOptions {
+  readonly clients: readonly TrustedClient[];
+  readonly algorithms?: readonly string[];
+  readonly maxLifetimeSeconds?: number;
+  readonly clockSkewSeconds?: number;
+  /** Fetches a JWKS document; injectable for tests. Default: fetch with a 3 s timeout and a 256 KiB cap. */
+  readonly fetchJwks?: (url: string) => Promise<unknown>;
+  readonly jwksRefetchMinIntervalMs?: number;
+  /** Most remembered jti values; when full of unexpired entries, new tokens are refused rather than replay protection weakened. */
+  readonly maxReplayEntries?: number;
+  readonly now?: () => number;
+}
+
+export interface ClientTrust {
+  verify(authorizationHeader: string | undefined, audience: string): Promise<VerifiedClient>;
+}
+
+const MAX_TOKEN_BYTES = 8192;
+
+export function createClientTrust(options: ClientTrustOptions): ClientTrust {
+  const algorithms = (options.algorithms ?? ['ES384', 'RS384']).filter((a) => a !== 'none' && !a.toUpperCase().startsWith('HS'));
+  const maxLifetime = options.maxLifetimeSeconds ?? 300;
+  const skew = options.clockSkewSeconds ?? 30;
+  const now = options.now ?? (() => Date.now());
+  const fetchJwks = options.fetchJwks ?? defaultFetchJwks;
+  const refetchInterval = options.jwksRefetchMinIntervalMs ?? 60_000;
+  const maxReplay = options.maxReplayEntries ?? 100_000;
+  const clients = new Map(options.clients.map((c) => [c.iss, c]));
+  const pinned = new Map(options.clients.filter((c) => c.jwks).map((c) => [c.iss, createLocalJWKSet(c.jwks as JSONWebKeySet)]));
+  const remote = new Map<string, { keys?: ReturnType<typeof createLocalJWKSet>; kids: Set<string>; fetchedAt: number; pending?: Promise<void> }>();
+  const seenJti = new Map<string, number>();
+
+  async function remoteKeys(url: string, kid: string | undefined) {
+    let entry = remote.get(url);
+    if (!entry) remote.set(url, (entry = { kids: new Set(), fetchedAt: 0 }));
+    const e = entry;
+    const known = e.keys && (kid === undefined || e.kids.has(kid));
+    if (!known && now() - e.fetchedAt >= refetchInterval) {
+      // Concurrent refetches of one URL share one request; at most one per interval.
+      e.pending ??= (async () => {
+        e.fetchedAt = now();
+        try {
+          const doc = (await fetchJwks(url)) as JSONWebKeySet;
+          if (!doc || !Array.isArray(doc.keys)) throw new Error('not a JWKS');
+          e.keys = createLocalJWKSet(doc);
+          e.kids = new Set(doc.keys.map((k) => k.kid).filter((k): k is string => typeof k === 'string'));
+        } finally {
+          e.pending = undefined;
+        }
+      })();
+      await e.pending.catch(() => undefined);
+    }
+    if (!e.keys) throw new ClientAuthError('JWKS unavailable');
+    return e.keys;
+  }
+
+  function rememberJti(key: string, exp: number): void {
+    const t = now() / 1000;
+    if (seenJti.size >= maxReplay) for (const [k, until] of seenJti) if (until < t) seenJti.delete(k);
+    if (seenJti.size >= maxReplay) throw new ClientAuthError('replay cache full');
+    seenJti.set(key, exp + skew);
+  }
+
+  return {
+    async verify(header, audience) {
+      const m = /^Bearer\s+([A-Za-z0-9_\-.]+)$/i.exec(header?.trim() ?? '');
+      if (!m) throw new ClientAuthError('missing or malformed Authorization header');
+      const token = m[1]!;
+      if (token.length > MAX_TOKEN_BYTES) throw new ClientAuthError('token too large');
+      let protectedHeader: ReturnType<typeof decodeProtectedHeader>;
+      let claims: JWTPayload;
+      try {
+        protectedHeader = decodeProtectedHeader(token);
+        claims = decodeJwt(token);
+      } catch {
+        throw new ClientAuthError('token is not a JWT');
+      }
+      const alg = protectedHeader.alg;
+      if (!alg || !algorithms.includes(alg)) throw new ClientAuthError(`algorithm not allowed`);
+      const client = typeof claims.iss === 'string' ? clients.get(claims.iss) : undefined;
+      if (!client) throw new ClientAuthError('issuer not trusted');
+      const aud = claims.aud;
+      if (!(aud === audience || (Array.isArray(aud) && aud.includes(audience)))) throw new ClientAuthError('audience mismatch');
+      const t = now() / 1000;
+      if (typeof claims.exp !== 'number' || claims.exp + skew < t) throw new ClientAuthError('expired or no exp');
+      if (typeof claims.iat !== 'number' || claims.iat - skew > t) throw new ClientAuthError('issued in the future or no iat');
+      if (claims.exp - claims.iat > maxLifetime) throw new ClientAuthError('lifetime too long');
+      if (typeof claims.jti !== 'string' || claims.jti.length === 0 || claims.jti.length > 256) throw new ClientAuthError('no jti');
+      const tenant = typeof claims.tenant === 'string' ? claims.tenant : undefined;
+      if (client.tenants && (!tenant || !client.tenants.includes(tenant))) throw new ClientAuthError('tenant not allowed');
+      const kid = typeof protectedHeader.kid === 'string' ? protectedHeader.kid : undefined;
+
+      let keys;
+      if (typeof protectedHeader.jku === 'string') {
+        // Never fetch a URL the client's configuration does not name.
+        if (!client.jkuAllowlist?.includes(protectedHeader.jku)) throw new ClientAuthError('jku not allowed');
+        keys = await remoteKeys(protectedHeader.jku, kid);
+      } else if (pinned.has(client.iss)) keys = pinned.get(client.iss)!;
+      else if (client.jwksUri) keys = await remoteKeys(client.jwksUri, kid);
+      else throw new ClientAuthError('no keys for issuer');
+
+      try {
+        await jwtVerify(token, keys, { algorithms: [...algorithms], issuer: client.iss, audience, clockTolerance: skew, currentDate: new Date(now()) });
+      } catch {
+        throw new ClientAuthError('signature or claims rejected');
+      }
+      const replayKey = `${client.iss}\u0000${claims.jti}`;
+      const until = seenJti.get(replayKey);
+      if (until !== undefined && until >= t) throw new ClientAuthError('jti replayed');
+      rememberJti(replayKey, claims.exp);
+      return { iss: client.iss, jti: claims.jti, ...(tenant ? { tenant } : {}), ...(kid ? { kid } : {}) };
+    },
+  };
+}
+
+async function defaultFetchJwks(url: string): Promise<unknown> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(3000), redirect: 'error', headers: { accept: 'application/json' } });
+  if (!res.ok) throw new Error(`JWKS fetch answered ${res.status}`);
+  const text = await res.text();
+  if (text.length > 256 * 1024) throw new Error('JWKS too large');
+  return JSON.parse(text);
+}

@@ -1,0 +1,89 @@
+import type { FactDefinition } from '../../rules/domain.js';
+
+/**
+ * Every fact a rule or card template may name, with its type and a typical
+ * value. Rules read these values only; they never see FHIR. Facts ending in
+ * `Note` are ready-made sentences for card detail, empty when not applicable.
+ * Documented for informaticists in rules/README.md.
+ */
+const patient = (name: string, type: FactDefinition['type'], description: string, example: unknown): FactDefinition => ({
+  name,
+  scope: 'patient',
+  type,
+  description,
+  example,
+});
+const order = (name: string, type: FactDefinition['type'], description: string, example: unknown): FactDefinition => ({
+  name,
+  scope: 'order',
+  type,
+  description,
+  example,
+});
+
+export const FACT_CATALOG: readonly FactDefinition[] = [
+  patient('patient.ageYears', 'number', 'Age in whole years at the time of the call (null when no birth date).', 45),
+  patient('patient.tonsillectomy', 'boolean', 'A tonsillectomy or adenoidectomy is on record (procedure or indication).', false),
+  patient('patient.breastfeeding', 'boolean', 'Breastfeeding or lactation is recorded.', false),
+  patient('data.unavailableNote', 'string', 'Sentence naming the data that could not be checked (empty when all was available).', ''),
+
+  patient('cyp2d6.hasResult', 'boolean', 'A final CYP2D6 result (genotype or phenotype) is on file.', true),
+  patient('cyp2d6.diplotype', 'string', 'Normalised diplotype, e.g. *1/*4 (null for phenotype-only results).', '*4/*4'),
+  patient('cyp2d6.basis', 'string', 'What the phenotype rests on, for people: "genotype *4/*4, activity score 0".', 'genotype *4/*4, activity score 0'),
+  patient('cyp2d6.activityScore', 'string', 'Activity score as text: "1.25", "≥4.0", "2.0 or more"; null when none.', '0'),
+  patient('cyp2d6.genotypePhenotype', 'string', 'Phenotype predicted by the genotype alone.', 'Poor metabolizer'),
+  patient('cyp2d6.phenotype', 'string', 'Phenotype to act on, after phenoconversion by inhibitors.', 'Poor metabolizer'),
+  patient('cyp2d6.riskPhenotype', 'string', 'UM, NM, IM, PM or Indeterminate (the riskier end for a range); null with no result.', 'PM'),
+  patient('cyp2d6.phenoconverted', 'boolean', 'An inhibitor changed the phenotype.', false),
+  patient('cyp2d6.inhibitors', 'list', 'Names of active CYP2D6 inhibitors.', ['paroxetine']),
+  patient('cyp2d6.phenoconversionNote', 'string', 'Sentence explaining phenoconversion, empty when none.', ''),
+  patient('cyp2d6.discrepancyNote', 'string', 'Sentence naming a genotype/phenotype disagreement, empty when none.', ''),
+  patient('cyp2d6.indeterminateReason', 'string', 'Why the phenotype is indeterminate (null otherwise).', 'allele *22 has uncertain function'),
+  patient('cyp2d6.analgesics', 'list', 'Per analgesic: {drug, affected, advice}, for the drug-by-drug table.', [
+    { drug: 'codeine', affected: true, advice: 'Avoid (strong)' },
+    { drug: 'morphine', affected: false, advice: 'Not affected by CYP2D6' },
+  ]),
+  patient('cyp2d6.dataVersion', 'string', 'Knowledge tables behind the phenotype, id@version.', 'cyp2d6-activity-values@2024-08-27-21-12'),
+
+  patient('mme.hasOpioids', 'boolean', 'At least one pain opioid is active or ordered in this call.', true),
+  patient('mme.total', 'number', 'Total daily MME over drafts and active orders (a lower bound when incomplete).', 92),
+  patient('mme.existing', 'number', 'Daily MME of active orders before this call (orders replaced by a draft excluded).', 40),
+  patient('mme.added', 'number', 'What the draft orders of this call add (negative when a draft lowers a dose).', 52),
+  patient('mme.complete', 'boolean', 'Every opioid order could be converted.', true),
+  patient('mme.incompleteNote', 'string', 'Sentence listing orders not counted and why, empty when complete.', ''),
+  patient('mme.orders', 'list', 'Per order: {drug, sig, dailyAmount, factor, mme, isDraft, status}.', [
+    { drug: 'Oxycodone 10 MG Oral Tablet', sig: '1 tablet every 6 hours', dailyAmount: '40 mg', factor: 1.5, mme: 60, isDraft: true, status: 'counted' },
+  ]),
+  patient('mme.factorSet', 'string', 'Conversion factor tables used, id@version.', 'mme-factors-cdc-2022@2022.1'),
+  patient('mme.outOfScope', 'boolean', 'The CDC 2022 guideline does not apply (cancer, palliative, hospice, sickle cell, under 18).', false),
+  patient('mme.outOfScopeReasons', 'list', 'Why the patient is out of scope.', []),
+  patient('mme.scopeNote', 'string', 'Sentence explaining why thresholds do not apply, empty when in scope.', ''),
+  patient('opioids.draftCount', 'number', 'Pain opioids among the orders of this call.', 1),
+  patient('opioids.activeCount', 'number', 'Active pain opioid orders on record (not counting drafts).', 1),
+  patient('opioids.recentUse', 'boolean', 'Opioid use in the last 90 days (active orders or orders authored in that period).', true),
+  patient('naloxone.onHand', 'boolean', 'An active rescue naloxone order exists (buprenorphine/naloxone does not count).', false),
+  patient('safeguards.riskFactors', 'list', 'Overdose risk factors present: total MME, benzodiazepine, opioid use disorder, past overdose.', ['total 92 MME/day']),
+  patient('safeguards.summaryNote', 'string', 'Risk factors and overdue safeguards, as a sentence (patient-view).', ''),
+  patient('cns.classes', 'list', 'CNS depressant classes active or ordered alongside an opioid.', ['benzodiazepine']),
+  patient('cns.drugs', 'list', 'The CNS depressant drugs involved.', ['alprazolam']),
+  patient('cns.benzodiazepine', 'boolean', 'A benzodiazepine is active or ordered in this call.', false),
+  patient('cns.coPrescribedWithThisOrder', 'boolean', 'This call orders an opioid with a CNS depressant on record, or a depressant with an opioid on record.', false),
+  patient('cns.tripleNote', 'string', 'Sentence when an opioid, a benzodiazepine and another depressant are combined.', ''),
+  patient('risk.oudOrOverdose', 'boolean', 'Opioid use disorder or an overdose is on record.', false),
+  patient('therapy.longTerm', 'boolean', 'Opioid therapy of 28 days or more (by supply or duration).', true),
+  patient('pdmp.reviewedRecently', 'boolean', 'A PDMP review is documented in the last 90 days.', false),
+  patient('pdmp.lastReviewText', 'string', 'When the PDMP was last reviewed, for people.', 'no review on record'),
+  patient('exceptionOnFile.mme', 'boolean', 'A valid justified exception quiets MME threshold alerts (no material change since).', false),
+  patient('exceptionOnFile.mmeText', 'string', 'Who justified the MME exception, why and until when.', ''),
+  patient('exceptionOnFile.cnsDepressant', 'boolean', 'A valid justified exception quiets the CNS depressant alert.', false),
+  patient('exceptionOnFile.cnsDepressantText', 'string', 'Who justified the CNS depressant exception, why and until when.', ''),
+
+  order('order.ref', 'string', 'Reference of the order, e.g. MedicationRequest/123.', 'MedicationRequest/draft-1'),
+  order('order.drug', 'string', 'The order\'s drug as written.', 'Acetaminophen 300 MG / Codeine Phosphate 30 MG Oral Tablet'),
+  order('order.ingredient', 'string', 'Opioid ingredient in lower case (codeine, tramadol, ...); null when not an opioid.', 'codeine'),
+  order('order.isPainOpioid', 'boolean', 'An opioid for pain (buprenorphine for opioid use disorder is not).', true),
+  order('order.longActing', 'boolean', 'Extended-release or long-acting product (ER, 12/24 HR, transdermal, methadone).', false),
+  order('order.mme', 'number', 'Daily MME of this order; null when it cannot be computed.', 9),
+  order('order.exceptionOnFile', 'boolean', 'A valid justified exception quiets pharmacogenomic alerts for this drug.', false),
+  order('order.exceptionText', 'string', 'Who justified the exception for this drug, why and until when.', ''),
+];

@@ -1,0 +1,28 @@
+import type { ExceptionOnFile } from '../../store/store.js';
+import { applicableException, describeException, exceptionsFromDetectedIssues } from '../exceptions.js';
+import type { OverrideReasonTable } from '../override-reasons.js';
+import type { PatientContext } from '../patient-context.js';
+
+/** Exceptions on file from both sources (the service's store and DetectedIssues in prefetch), merged once per call. */
+export function exceptionsOnFile(context: PatientContext, reasons: OverrideReasonTable): ExceptionOnFile[] {
+  return [...context.storedExceptions, ...exceptionsFromDetectedIssues(context.detectedIssues, reasons, context.patientId)];
+}
+
+export function exceptionPatientFacts(exceptions: readonly ExceptionOnFile[], now: Date, current: { mmeTotal: number }): Record<string, unknown> {
+  const mme = applicableException(exceptions, 'mme', { mmeTotal: current.mmeTotal }, now);
+  const cns = applicableException(exceptions, 'cns-depressant', {}, now);
+  return {
+    'exceptionOnFile.mme': mme !== undefined,
+    'exceptionOnFile.mmeText': mme ? describeException(mme) : '',
+    'exceptionOnFile.cnsDepressant': cns !== undefined,
+    'exceptionOnFile.cnsDepressantText': cns ? describeException(cns) : '',
+  };
+}
+
+export function exceptionOrderFacts(exceptions: readonly ExceptionOnFile[], now: Date, ingredient: string | null): Record<string, unknown> {
+  const pgx = ingredient ? applicableException(exceptions, 'pgx', { ingredient }, now) : undefined;
+  return {
+    'order.exceptionOnFile': pgx !== undefined,
+    'order.exceptionText': pgx ? describeException(pgx) : '',
+  };
+}

@@ -1,0 +1,4 @@
+export * from './daily-dose.js';
+export * from './identify.js';
+export * from './summary.js';
+export * from './tables.js';

@@ -1,0 +1,111 @@
+import type { MedicationRequest, MedicationStatement, Observation } from 'fhir/r4';
+import type { MedicationResolver } from '../medication.js';
+import { tableCitation } from '../../rules/knowledge-table.js';
+import { describeScore, multiplyScore, scoreDiplotype, type ActivityScore } from './activity-score.js';
+import { latestCyp2d6Reports } from './fhir-results.js';
+import { findInhibitors, type InhibitorInUse } from './inhibitors.js';
+import { phenotypeFromScore, single, type PhenotypeCall } from './phenotype.js';
+import type { Cyp2d6Tables, PhenotypeCode } from './tables.js';
+
+/**
+ * The patient's CYP2D6 picture: result on file -> activity score -> phenotype
+ * from the genotype -> phenotype after phenoconversion by active inhibitors.
+ */
+export type Cyp2d6Assessment =
+  | { readonly status: 'no-result'; readonly dataVersions: readonly string[] }
+  | {
+      readonly status: 'result';
+      readonly diplotype?: string;
+      readonly form: 'diplotype' | 'phenotype-only';
+      readonly observationId?: string;
+      readonly date?: string;
+      readonly activityScore?: ActivityScore;
+      readonly effectiveScore?: ActivityScore;
+      readonly genotypePhenotype: PhenotypeCall;
+      readonly phenotype: PhenotypeCall;
+      readonly inhibitors: readonly InhibitorInUse[];
+      readonly phenoconverted: boolean;
+      readonly phenoconversionNote?: string;
+      readonly discrepancy?: string;
+      readonly indeterminateReason?: string;
+      readonly dataVersions: readonly string[];
+    };
+
+export interface Cyp2d6Input {
+  readonly observations: readonly Observation[];
+  readonly activeMedications: readonly (MedicationRequest | MedicationStatement)[];
+  readonly resolveMedication?: MedicationResolver;
+}
+
+/** Phenotype-only results have no score to multiply: a strong inhibitor gives PM, a moderate one moves one step down. */
+const ONE_STEP_DOWN: Record<PhenotypeCode, PhenotypeCode> = { UM: 'NM', NM: 'IM', IM: 'IM', PM: 'PM', Indeterminate: 'Indeterminate' };
+
+export function assessCyp2d6(input: Cyp2d6Input, tables: Cyp2d6Tables): Cyp2d6Assessment {
+  const dataVersions = [tables.activity.meta, tables.phenotypes.meta, tables.inhibitors.meta].map(tableCitation);
+  const ph = tables.phenotypes.data;
+  const { genotype, phenotype: reported } = latestCyp2d6Reports(input.observations, ph);
+  if (!genotype && !reported) return { status: 'no-result', dataVersions };
+
+  const inhibitors = findInhibitors(input.activeMedications, tables.inhibitors.data, input.resolveMedication);
+  const strongest = inhibitors[0];
+  const multiplier = strongest ? ph.phenoconversion[strongest.strength] : 1;
+
+  let activityScore: ActivityScore | undefined;
+  let effectiveScore: ActivityScore | undefined;
+  let genotypePhenotype: PhenotypeCall;
+  let phenotype: PhenotypeCall;
+  let indeterminateReason: string | undefined;
+  let discrepancy: string | undefined;
+
+  if (genotype) {
+    activityScore = genotype.diplotype
+      ? scoreDiplotype(genotype.diplotype, tables.activity.data.activityValues)
+      : { kind: 'indeterminate', reason: `"${genotype.unreadableDiplotype}" is not a readable CYP2D6 diplotype` };
+    if (activityScore.kind === 'indeterminate') indeterminateReason = activityScore.reason;
+    genotypePhenotype = phenotypeFromScore(activityScore, ph);
+    const isPoor = genotypePhenotype.code === 'PM';
+    effectiveScore = isPoor ? activityScore : multiplyScore(activityScore, multiplier);
+    phenotype = phenotypeFromScore(effectiveScore, ph);
+    if (reported?.reportedPhenotype && reported.reportedPhenotype !== 'Indeterminate' && genotypePhenotype.code !== 'Indeterminate' && !genotypePhenotype.possible.includes(reported.reportedPhenotype)) {
+      discrepancy = `The lab also reported "${ph.phenotypes[reported.reportedPhenotype].display}", which does not match the genotype; the phenotype here is computed from the genotype with the current CPIC values.`;
+    }
+  } else {
+    const code = reported!.reportedPhenotype!;
+    genotypePhenotype = single(code, ph);
+    const converted = !strongest || code === 'PM' || code === 'Indeterminate' ? code : strongest.strength === 'strong' ? 'PM' : ONE_STEP_DOWN[code];
+    phenotype = single(converted, ph);
+    if (code === 'Indeterminate') indeterminateReason = 'the lab reported the phenotype as indeterminate';
+  }
+
+  const phenoconverted = phenotype.code !== genotypePhenotype.code && genotypePhenotype.code !== 'PM';
+  const source = genotype ?? reported!;
+  return {
+    status: 'result',
+    ...(genotype?.diplotype ? { diplotype: genotype.diplotype } : {}),
+    form: genotype ? 'diplotype' : 'phenotype-only',
+    ...(source.observationId ? { observationId: source.observationId } : {}),
+    ...(source.date ? { date: source.date } : {}),
+    ...(activityScore ? { activityScore } : {}),
+    ...(effectiveScore ? { effectiveScore } : {}),
+    genotypePhenotype,
+    phenotype,
+    inhibitors,
+    phenoconverted,
+    ...(phenoconverted && strongest
+      ? {
+          phenoconversionNote:
+            `${capitalize(strongest.name)}, a ${strongest.strength} CYP2D6 inhibitor, is in use: the genotype predicts a ${genotypePhenotype.display.toLowerCase()}, ` +
+            `but with ${strongest.name} the patient is expected to behave like a ${phenotype.display.toLowerCase()}` +
+            `${effectiveScore && describeScore(effectiveScore) ? ` (activity score ${describeScore(activityScore!)} x ${multiplier} = ${describeScore(effectiveScore)})` : ''}. ` +
+            `${ph.phenoconversion.note}${strongest.note ? ` Note: ${strongest.note}.` : ''}`,
+        }
+      : {}),
+    ...(discrepancy ? { discrepancy } : {}),
+    ...(indeterminateReason ? { indeterminateReason } : {}),
+    dataVersions,
+  };
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

@@ -1,0 +1,39 @@
+import type { MedicationRequest, MedicationStatement } from 'fhir/r4';
+import { conceptText, isActiveUse, medicationOf, rxnormCodes, type MedicationResolver } from '../medication.js';
+import type { InhibitorTable } from './tables.js';
+
+/** Active CYP2D6 inhibitors among the patient's medications (by RxNorm ingredient code or name). */
+export interface InhibitorInUse {
+  readonly name: string;
+  readonly strength: 'strong' | 'moderate';
+  readonly note?: string;
+  readonly medicationRef?: string;
+}
+
+export function findInhibitors(
+  medications: readonly (MedicationRequest | MedicationStatement)[],
+  table: InhibitorTable,
+  resolveMedication?: MedicationResolver,
+): InhibitorInUse[] {
+  const found = new Map<string, InhibitorInUse>();
+  for (const med of medications) {
+    if (!isActiveUse(med)) continue;
+    const { concept } = medicationOf(med, resolveMedication);
+    if (!concept) continue;
+    const codes = new Set(rxnormCodes(concept));
+    const text = conceptText(concept).toLowerCase();
+    for (const inhibitor of table.inhibitors) {
+      const byCode = inhibitor.rxnorm !== undefined && codes.has(inhibitor.rxnorm);
+      const byName = new RegExp(`\\b${inhibitor.name.toLowerCase()}\\b`).test(text);
+      if ((byCode || byName) && !found.has(inhibitor.name)) {
+        found.set(inhibitor.name, {
+          name: inhibitor.name,
+          strength: inhibitor.strength,
+          ...(inhibitor.note ? { note: inhibitor.note } : {}),
+          ...(med.id ? { medicationRef: `${med.resourceType}/${med.id}` } : {}),
+        });
+      }
+    }
+  }
+  return [...found.values()].sort((a, b) => (a.strength === b.strength ? a.name.localeCompare(b.name) : a.strength === 'strong' ? -1 : 1));
+}

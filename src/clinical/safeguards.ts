@@ -1,0 +1,128 @@
+import type { Condition, MedicationRequest, MedicationStatement, Observation, Patient, Procedure } from 'fhir/r4';
+import { drugName, isActiveUse, medicationOf, type MedicationResolver } from './medication.js';
+import type { ValueSetId, ValueSets } from './valuesets.js';
+
+/** Pure checks over the record used by the opioid safety rules (CDC 2022), driven by the value sets. */
+
+const DAY = 86_400_000;
+
+export function ageInYears(patient: Patient | undefined, now: Date): number | null {
+  const birth = patient?.birthDate ? new Date(`${patient.birthDate.length === 4 ? `${patient.birthDate}-01-01` : patient.birthDate.length === 7 ? `${patient.birthDate}-01` : patient.birthDate.slice(0, 10)}T00:00:00Z`) : undefined;
+  if (!birth || Number.isNaN(birth.getTime()) || birth > now) return null;
+  let age = now.getUTCFullYear() - birth.getUTCFullYear();
+  const beforeBirthday = now.getUTCMonth() < birth.getUTCMonth() || (now.getUTCMonth() === birth.getUTCMonth() && now.getUTCDate() < birth.getUTCDate());
+  if (beforeBirthday) age--;
+  return age;
+}
+
+/** Active, not refuted: absent clinicalStatus counts as active (problem lists often omit it). */
+export function isActiveCondition(c: Condition): boolean {
+  const clinical = c.clinicalStatus?.coding?.map((x) => x.code) ?? [];
+  const verification = c.verificationStatus?.coding?.map((x) => x.code) ?? [];
+  if (verification.some((v) => v === 'refuted' || v === 'entered-in-error')) return false;
+  return clinical.length === 0 || clinical.some((s) => s === 'active' || s === 'recurrence' || s === 'relapse');
+}
+
+export interface ScopeExclusion {
+  readonly kind: 'cancer' | 'palliative' | 'hospice' | 'sickle-cell' | 'under-18';
+  readonly display: string;
+}
+
+const SCOPE_SETS: readonly [ValueSetId, ScopeExclusion['kind'], string][] = [
+  ['cancer', 'cancer', 'active cancer'],
+  ['palliative-care', 'palliative', 'palliative care'],
+  ['hospice', 'hospice', 'hospice or end-of-life care'],
+  ['sickle-cell', 'sickle-cell', 'sickle cell disease'],
+];
+
+/** Why the CDC 2022 guideline does not apply to this patient (empty: it applies). */
+export function mmeScopeExclusions(input: { patient?: Patient; conditions: readonly Condition[]; procedures: readonly Procedure[]; now: Date }, vs: ValueSets): ScopeExclusion[] {
+  const out: ScopeExclusion[] = [];
+  for (const [set, kind, label] of SCOPE_SETS) {
+    const hit =
+      input.conditions.filter(isActiveCondition).map((c) => vs.match(set, c.code)).find(Boolean) ??
+      input.procedures.filter((p) => p.status !== 'entered-in-error' && p.status !== 'not-done').map((p) => vs.match(set, p.code)).find(Boolean);
+    if (hit) out.push({ kind, display: `${label} (${hit})` });
+  }
+  const age = ageInYears(input.patient, input.now);
+  if (age !== null && age < 18) out.push({ kind: 'under-18', display: `age under 18 (${age})` });
+  return out;
+}
+
+export type CnsClass = 'benzodiazepine' | 'gabapentinoid' | 'muscle-relaxant' | 'barbiturate' | 'sedative-hypnotic';
+const CNS_CLASSES: readonly CnsClass[] = ['benzodiazepine', 'gabapentinoid', 'muscle-relaxant', 'barbiturate', 'sedative-hypnotic'];
+
+export interface CnsDepressant {
+  readonly cnsClass: CnsClass;
+  readonly drug: string;
+  readonly isDraft: boolean;
+}
+
+export function cnsDepressants(orders: readonly { order: MedicationRequest | MedicationStatement; isDraft: boolean }[], vs: ValueSets, resolve?: MedicationResolver): CnsDepressant[] {
+  const out: CnsDepressant[] = [];
+  for (const { order, isDraft } of orders) {
+    if (!isDraft && !isActiveUse(order)) continue;
+    const { concept } = medicationOf(order, resolve);
+    for (const cnsClass of CNS_CLASSES) {
+      const hit = vs.match(cnsClass, concept);
+      if (hit) {
+        out.push({ cnsClass, drug: hit, isDraft });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+export function naloxoneOnHand(orders: readonly (MedicationRequest | MedicationStatement)[], vs: ValueSets, resolve?: MedicationResolver): string | undefined {
+  for (const o of orders) {
+    if (!isActiveUse(o)) continue;
+    if (vs.match('rescue-naloxone', medicationOf(o, resolve).concept)) return drugName(o, resolve);
+  }
+  return undefined;
+}
+
+export function oudOrOverdose(conditions: readonly Condition[], vs: ValueSets): string[] {
+  const out: string[] = [];
+  for (const c of conditions) {
+    const oud = vs.match('opioid-use-disorder', c.code);
+    if (oud && isActiveCondition(c)) out.push(`opioid use disorder (${oud})`);
+    // An overdose is history: it counts whatever its clinical status.
+    const od = vs.match('opioid-overdose', c.code);
+    if (od) out.push(`past opioid overdose (${od})`);
+  }
+  return [...new Set(out)];
+}
+
+/** Latest documented PDMP review (procedure or observation). */
+export function lastPdmpReview(procedures: readonly Procedure[], observations: readonly Observation[], vs: ValueSets): Date | undefined {
+  const dates: number[] = [];
+  for (const p of procedures) {
+    if (p.status === 'entered-in-error' || p.status === 'not-done' || !vs.match('pdmp-review', p.code)) continue;
+    const d = Date.parse(p.performedDateTime ?? p.performedPeriod?.end ?? p.performedPeriod?.start ?? '');
+    if (!Number.isNaN(d)) dates.push(d);
+  }
+  for (const o of observations) {
+    if (o.status === 'entered-in-error' || !vs.match('pdmp-review', o.code)) continue;
+    const d = Date.parse(o.effectiveDateTime ?? o.issued ?? '');
+    if (!Number.isNaN(d)) dates.push(d);
+  }
+  return dates.length ? new Date(Math.max(...dates)) : undefined;
+}
+
+export function hasRecord(items: readonly { code?: { coding?: unknown[]; text?: string } }[], set: ValueSetId, vs: ValueSets): boolean {
+  return items.some((i) => vs.match(set, i.code as never) !== undefined);
+}
+
+/** Days of supply from dispenseRequest.expectedSupplyDuration, when given. */
+export function daysSupply(order: MedicationRequest): number | undefined {
+  const d = order.dispenseRequest?.expectedSupplyDuration;
+  if (typeof d?.value !== 'number') return undefined;
+  const unit = (d.code ?? d.unit ?? 'd').toLowerCase();
+  const factor = unit.startsWith('w') ? 7 : unit.startsWith('mo') ? 30 : unit === 'h' ? 1 / 24 : 1;
+  return d.value * factor;
+}
+
+export function daysBetween(earlier: Date, later: Date): number {
+  return Math.floor((later.getTime() - earlier.getTime()) / DAY);
+}

@@ -1,0 +1,118 @@
+import type { CodeableConcept } from 'fhir/r4';
+import { z } from 'zod';
+import { knowledgeTableSchema } from '../rules/knowledge-table.js';
+
+/**
+ * Value sets (rules/knowledge/valuesets.json) compiled once into lookups:
+ * explicit codes by system, ICD-10-CM ranges and prefixes (with or without the
+ * dot), and whole-word names for drugs written as text.
+ */
+const ICD10 = 'http://hl7.org/fhir/sid/icd-10-cm';
+
+const valueSet = z
+  .object({
+    id: z.string().regex(/^[a-z0-9-]+$/),
+    title: z.string(),
+    codes: z.array(z.object({ system: z.string().min(1), code: z.string().min(1), display: z.string().optional() }).strict()).default([]),
+    prefixes: z.array(z.object({ system: z.string().min(1), prefix: z.string().min(1) }).strict()).default([]),
+    ranges: z.array(z.object({ system: z.string().min(1), from: z.string().min(1), to: z.string().min(1) }).strict()).default([]),
+    names: z.array(z.string().min(1)).default([]),
+    excludeNames: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+export const valueSetsPayload = z.object({ valueSets: z.array(valueSet) }).strict();
+export type ValueSetTable = z.infer<typeof valueSetsPayload>;
+export const parseValueSetTable = (json: unknown) => knowledgeTableSchema(valueSetsPayload).parse(json);
+
+export type ValueSetId =
+  | 'cancer'
+  | 'palliative-care'
+  | 'hospice'
+  | 'sickle-cell'
+  | 'opioid-use-disorder'
+  | 'opioid-overdose'
+  | 'benzodiazepine'
+  | 'gabapentinoid'
+  | 'muscle-relaxant'
+  | 'barbiturate'
+  | 'sedative-hypnotic'
+  | 'rescue-naloxone'
+  | 'pdmp-review'
+  | 'tonsillectomy'
+  | 'breastfeeding';
+
+interface Compiled {
+  readonly codes: ReadonlyMap<string, string | undefined>;
+  readonly prefixes: readonly { system: string; prefix: string }[];
+  readonly ranges: readonly { system: string; from: string; to: string }[];
+  readonly names?: RegExp;
+  readonly exclude?: RegExp;
+}
+
+export interface ValueSets {
+  /** The matching member's display (or the concept's), or undefined when not in the set. */
+  match(id: ValueSetId, concept: CodeableConcept | undefined): string | undefined;
+}
+
+const normIcd = (code: string) => code.replace(/\./g, '').toUpperCase();
+const words = (list: string[]) => (list.length ? new RegExp(`\\b(${list.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\b`, 'i') : undefined);
+
+export function compileValueSets(table: ValueSetTable): ValueSets {
+  const sets = new Map<string, Compiled>();
+  for (const vs of table.valueSets) {
+    const codes = new Map<string, string | undefined>();
+    for (const c of vs.codes) codes.set(`${c.system}|${c.system === ICD10 ? normIcd(c.code) : c.code}`, c.display);
+    sets.set(vs.id, {
+      codes,
+      prefixes: vs.prefixes.map((p) => ({ system: p.system, prefix: p.system === ICD10 ? normIcd(p.prefix) : p.prefix })),
+      ranges: vs.ranges.map((r) => ({ system: r.system, from: normIcd(r.from), to: normIcd(r.to) })),
+      names: words(vs.names),
+      exclude: words(vs.excludeNames),
+    });
+  }
+  return {
+    match(id, concept) {
+      const set = sets.get(id);
+      if (!set) throw new Error(`unknown value set '${id}'`);
+      if (!concept) return undefined;
+      const text = [concept.text, ...(concept.coding ?? []).map((c) => c.display)].filter(Boolean).join(' ');
+      if (set.exclude?.test(text)) return undefined;
+      for (const c of concept.coding ?? []) {
+        if (!c.system || !c.code) continue;
+        const code = c.system === ICD10 ? normIcd(c.code) : c.code;
+        const key = `${c.system}|${code}`;
+        if (set.codes.has(key)) return set.codes.get(key) ?? c.display ?? code;
+        if (set.prefixes.some((p) => p.system === c.system && code.startsWith(p.prefix))) return c.display ?? c.code;
+        const head = code.slice(0, 3);
+        if (set.ranges.some((r) => r.system === c.system && head >= r.from && head <= r.to)) return c.display ?? c.code;
+      }
+      const m = set.names?.exec(text);
+      return m ? m[1]!.toLowerCase() : undefined;
+    },
+  };
+}
+
+export function assertValueSets(table: ValueSetTable, required: readonly ValueSetId[]): void {
+  const ids = new Set(table.valueSets.map((v) => v.id));
+  const missing = required.filter((id) => !ids.has(id));
+  if (missing.length) throw new Error(`valuesets is missing ${missing.join(', ')}`);
+}
+
+export const REQUIRED_VALUE_SETS: readonly ValueSetId[] = [
+  'cancer',
+  'palliative-care',
+  'hospice',
+  'sickle-cell',
+  'opioid-use-disorder',
+  'opioid-overdose',
+  'benzodiazepine',
+  'gabapentinoid',
+  'muscle-relaxant',
+  'barbiturate',
+  'sedative-hypnotic',
+  'rescue-naloxone',
+  'pdmp-review',
+  'tonsillectomy',
+  'breastfeeding',
+];

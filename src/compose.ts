@@ -1,0 +1,72 @@
+import type express from 'express';
+import { createApp, type ClientVerifier } from './app.js';
+import { createClientTrust } from './cds/auth/client-trust.js';
+import { loadTrustedClients } from './cds/auth/clients-file.js';
+import { ensureDevClient } from './cds/auth/dev-client.js';
+import { exceptionPolicy, painDomain, type PainKnowledge } from './clinical/domain.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { RuleRuntime } from './rules/runtime.js';
+import { services } from './services/index.js';
+import { openSqliteStore } from './store/sqlite-store.js';
+import type { Store } from './store/store.js';
+
+/**
+ * The composition root: builds the service from its configuration. Used by
+ * main.ts, the tests and the benchmark, so all three run the same parts.
+ */
+export interface ComposedService {
+  readonly app: express.Express;
+  readonly rules: RuleRuntime<PainKnowledge>;
+  readonly store: Store;
+  /** Set in local development mode (no CDS_CLIENTS): the key the service trusts. */
+  readonly devClient?: Awaited<ReturnType<typeof ensureDevClient>>;
+  close(): void;
+}
+
+export interface ComposeOptions {
+  readonly now?: () => Date;
+  readonly mount?: readonly { path: string; router: express.Router }[];
+}
+
+export async function composeService(config: Config, logger: Logger, options: ComposeOptions = {}): Promise<ComposedService> {
+  const rules = RuleRuntime.load({ rulesDir: config.rulesDir, cardsDir: config.cardsDir }, painDomain(config), services.map((s) => s.definition.id));
+  const store = openSqliteStore({ dataDir: config.dataDir });
+  try {
+    const { verifier, devClient } = await clientVerifier(config, logger);
+    const app = createApp({
+      config,
+      engine: rules,
+      store,
+      verifier,
+      logger,
+      now: options.now,
+      mount: options.mount,
+      exceptionFor: exceptionPolicy(rules),
+      health: () => rules.health(),
+    });
+    return { app, rules, store, ...(devClient ? { devClient } : {}), close: () => store.close() };
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+}
+
+async function clientVerifier(config: Config, logger: Logger): Promise<{ verifier: ClientVerifier | undefined; devClient?: Awaited<ReturnType<typeof ensureDevClient>> }> {
+  const options = {
+    algorithms: [...config.auth.algorithms],
+    maxLifetimeSeconds: config.auth.maxLifetimeSeconds,
+    clockSkewSeconds: config.auth.clockSkewSeconds,
+  };
+  if (config.auth.mode === 'off') {
+    logger.warn('CDS_AUTH=off: every caller is trusted without a token. Local development only; never in production.');
+    return { verifier: undefined };
+  }
+  if (config.auth.clientsFile) {
+    return { verifier: createClientTrust({ clients: loadTrustedClients(config.auth.clientsFile), ...options }) };
+  }
+  // No CDS_CLIENTS: local development mode. Trust only a key made for this machine.
+  const devClient = await ensureDevClient(config.dataDir);
+  logger.warn({ iss: devClient.iss }, 'CDS_CLIENTS is not set: local development mode, trusting only the development client key in DATA_DIR');
+  return { verifier: createClientTrust({ clients: [devClient.client], ...options }), devClient };
+}
