@@ -16,10 +16,8 @@ const coding = z.object({
   display: z.string().max(1024).optional(),
 });
 
-const overrideReason = z.union([
-  z.object({ reason: coding.optional(), userComment: z.string().max(4000).optional() }),
-  coding, // older clients: the coding itself
-]);
+// Older clients send the coding itself; tried first, since every field of the spec form is optional.
+const overrideReason = z.union([coding, z.object({ reason: coding.optional(), userComment: z.string().max(4000).optional() })]);
 
 const item = z.object({
   card: z.string().min(1).max(256),

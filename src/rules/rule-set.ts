@@ -349,7 +349,10 @@ function suggest(name: string, candidates: readonly string[]): string {
   let bestDistance = Infinity;
   for (const c of candidates) {
     const d = editDistance(name.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) (bestDistance = d), (best = c);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = c;
+    }
   }
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 4)) ? `; did you mean '${best}'?` : '';
 }

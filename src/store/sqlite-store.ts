@@ -257,28 +257,14 @@ class SqliteStore implements Store {
   }
 
   listFeedback(query: FeedbackQuery): StoredFeedback[] {
-    const where: string[] = [];
-    const params: Record<string, unknown> = { limit: Math.min(query.limit ?? 1000, 10_000) };
-    if (query.patientId) (where.push('patient_id = @patientId'), (params.patientId = query.patientId));
-    if (query.ruleId) (where.push('rule_id = @ruleId'), (params.ruleId = query.ruleId));
-    if (query.userId) (where.push('user_id = @userId'), (params.userId = query.userId));
-    if (query.from) (where.push('outcome_timestamp >= @from'), (params.from = query.from.getTime()));
-    if (query.to) (where.push('outcome_timestamp < @to'), (params.to = query.to.getTime()));
-    const sql = `SELECT * FROM feedback ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY outcome_timestamp, id LIMIT @limit`;
-    return (this.db.prepare(sql).all(params) as FeedbackRow[]).map(toStoredFeedback);
+    const { where, params } = filterSql(query, 'outcome_timestamp');
+    const sql = `SELECT * FROM feedback ${where} ORDER BY outcome_timestamp, id LIMIT @limit`;
+    return this.read(() => this.db.prepare(sql).all(params) as FeedbackRow[]).map(toStoredFeedback);
   }
 
   listExceptions(query: ExceptionQuery): ExceptionOnFile[] {
-    const where: string[] = [];
-    const params: Record<string, unknown> = { limit: Math.min(query.limit ?? 1000, 10_000) };
-    if (query.patientId) (where.push('patient_id = @patientId'), (params.patientId = query.patientId));
-    if (query.ruleId) (where.push('rule_id = @ruleId'), (params.ruleId = query.ruleId));
-    if (query.userId) (where.push('user_id = @userId'), (params.userId = query.userId));
-    if (query.topic) (where.push('topic = @topic'), (params.topic = query.topic));
-    if (query.from) (where.push('created_at >= @from'), (params.from = query.from.getTime()));
-    if (query.to) (where.push('created_at < @to'), (params.to = query.to.getTime()));
-    if (query.validAt) (where.push('created_at <= @validAt AND expires_at > @validAt'), (params.validAt = query.validAt.getTime()));
-    const sql = `SELECT * FROM exception_on_file ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id LIMIT @limit`;
+    const { where, params } = filterSql(query, 'created_at');
+    const sql = `SELECT * FROM exception_on_file ${where} ORDER BY created_at, id LIMIT @limit`;
     return this.read(() => this.db.prepare(sql).all(params) as ExceptionRow[]).map(toException);
   }
 
@@ -332,6 +318,25 @@ class SqliteStore implements Store {
       throw e;
     }
   }
+}
+
+/** WHERE clause and parameters for the audit filters shared by feedback and exceptions. */
+function filterSql(query: FeedbackQuery & ExceptionQuery, timeColumn: string): { where: string; params: Record<string, unknown> } {
+  const clauses: string[] = [];
+  const params: Record<string, unknown> = { limit: Math.min(query.limit ?? 1000, 10_000) };
+  const add = (clause: string, name: string, value: unknown) => {
+    if (value === undefined) return;
+    clauses.push(clause);
+    params[name] = value;
+  };
+  add('patient_id = @patientId', 'patientId', query.patientId);
+  add('rule_id = @ruleId', 'ruleId', query.ruleId);
+  add('user_id = @userId', 'userId', query.userId);
+  add('topic = @topic', 'topic', query.topic);
+  add(`${timeColumn} >= @from`, 'from', query.from?.getTime());
+  add(`${timeColumn} < @to`, 'to', query.to?.getTime());
+  add('created_at <= @validAt AND expires_at > @validAt', 'validAt', query.validAt?.getTime());
+  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
 interface ExceptionRow {

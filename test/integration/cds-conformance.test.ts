@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { FhirResource } from 'fhir/r4';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createFhirServer } from '../../src/sandbox/fhir-server.js';
@@ -47,7 +48,7 @@ describe('service calls', () => {
   });
 
   test('unknown fields, extensions, Bundles without type and doseAndRate as an object are accepted', async () => {
-    const body = hookBody('order-sign', { drafts: [CODEINE_DRAFT] }) as Record<string, unknown> & { context: { draftOrders: Record<string, unknown> } };
+    const body = hookBody('order-sign', { drafts: [CODEINE_DRAFT] }) as unknown as Record<string, unknown> & { context: { draftOrders: Record<string, unknown> } };
     body.extension = { 'com.example.anything': { nested: true } };
     body.somethingNew = 42;
     delete body.context.draftOrders.type;
@@ -135,8 +136,8 @@ describe('prefetch', () => {
   const patient = { id: 'fallback-1', cyp2d6: '*4/*4', drafts: [CODEINE_DRAFT] };
   beforeAll(async () => {
     const expanded = expandPatient(patient, NOW);
-    const resources = Object.values(expanded.prefetch).flatMap((v) => ('entry' in v ? v.entry.map((e) => e.resource) : [v]));
-    fhir = await createFhirServer({ resources, authorize: ({ token }) => (token === 'good-token' ? 'allow' : 'unauthorized') });
+    const resources = Object.values(expanded.prefetch).flatMap((v) => (v.resourceType === 'Bundle' ? (v.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : [])) : [v]));
+    fhir = await createFhirServer({ resources: resources as FhirResource[], authorize: ({ token }) => (token === 'good-token' ? 'allow' : 'unauthorized') });
   });
   afterAll(() => fhir.close());
 
