@@ -45,7 +45,7 @@ export function buildCard(draft: CardDraft): Card {
     source: compact(draft.source) as Source,
     extension: { [PROVENANCE_EXTENSION]: compact(draft.provenance) as CardProvenance },
   };
-  const detail = draft.detail === undefined ? '' : escapeHtml(draft.detail).trim();
+  const detail = draft.detail === undefined ? '' : escapeHtml(draft.detail).replace(/\n{3,}/g, '\n\n').trim();
   if (detail) card.detail = detail;
   if (suggestions.length > 0) {
     card.suggestions = suggestions;

@@ -1,0 +1,12 @@
+import path from 'node:path';
+import { painDomain, type PainKnowledge } from '../../src/clinical/domain.js';
+import { loadConfig } from '../../src/config.js';
+import { RuleRuntime } from '../../src/rules/runtime.js';
+import { services } from '../../src/services/index.js';
+import { REPO_ROOT } from './service.js';
+
+/** The knowledge tables of the repository, loaded and compiled exactly as the service does. */
+export function loadKnowledge(env: Record<string, string> = {}): PainKnowledge {
+  const config = loadConfig({ CDS_AUTH: 'off', RULES_DIR: path.join(REPO_ROOT, 'rules'), CARDS_DIR: path.join(REPO_ROOT, 'cards'), ...env });
+  return RuleRuntime.load({ rulesDir: config.rulesDir, cardsDir: config.cardsDir }, painDomain(config), services.map((s) => s.definition.id)).knowledge;
+}
