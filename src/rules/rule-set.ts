@@ -23,6 +23,8 @@ import { z as zod } from 'zod';
  */
 export interface LoadedRule {
   readonly file: string;
+  /** Position in the file's `rules` array; undefined when the file is a single rule. */
+  readonly index?: number;
   readonly definition: RuleDefinition;
 }
 
@@ -99,8 +101,8 @@ export function loadRuleSetData<K>(dirs: RuleSetDirs, domain: Domain<K>, service
       problems.push(...zodFileProblems(f.file, parsed.error));
       continue;
     }
-    const list = 'rules' in parsed.data ? parsed.data.rules : [parsed.data];
-    for (const definition of list) rules.push({ file: f.file, definition });
+    if ('rules' in parsed.data) parsed.data.rules.forEach((definition, index) => rules.push({ file: f.file, index, definition }));
+    else rules.push({ file: f.file, definition: parsed.data });
   }
 
   const templates = new Map<string, LoadedTemplate>();
@@ -214,8 +216,8 @@ function checkRules(rules: LoadedRule[], ctx: CheckContext<unknown>): void {
   const facts = factIndex(ctx.domain);
   const ids = new Map<string, string>();
   const ruleIds = new Set(rules.map((r) => r.definition.id));
-  rules.forEach(({ file, definition: rule }) => {
-    const at = rulePathPrefix(rules, file, rule);
+  rules.forEach(({ file, index, definition: rule }) => {
+    const at = index === undefined ? '' : `rules[${index}].`;
     const problem = (p: string, message: string) => ctx.problems.push({ file, path: `${at}${p}`, message });
     const earlier = ids.get(rule.id);
     if (earlier) problem('id', `rule id '${rule.id}' is already used in ${earlier}`);
@@ -230,13 +232,13 @@ function checkRules(rules: LoadedRule[], ctx: CheckContext<unknown>): void {
     for (const [key, value] of Object.entries(rule.event.params)) {
       if (typeof value !== 'string') continue;
       for (const ph of placeholdersIn(value)) {
-        const at = `event.params.${key}`;
-        if (ph.formatter && !FORMATTERS[ph.formatter]) problem(at, `unknown formatter '${ph.formatter}' in ${ph.raw}`);
-        if (ph.name.startsWith('params.')) problem(at, `a parameter cannot refer to another parameter (${ph.raw})`);
+        const where = `event.params.${key}`;
+        if (ph.formatter && !FORMATTERS[ph.formatter]) problem(where, `unknown formatter '${ph.formatter}' in ${ph.raw}`);
+        if (ph.name.startsWith('params.')) problem(where, `a parameter cannot refer to another parameter (${ph.raw})`);
         else if (ph.name.startsWith('settings.')) {
-          if (!Object.hasOwn(ctx.domain.settings, ph.name.slice(9))) problem(at, `unknown setting in ${ph.raw}`);
-        } else if (!facts.has(ph.name)) problem(at, `placeholder ${ph.raw} has no value source${suggest(ph.name, [...facts.keys()])}`);
-        else if (facts.get(ph.name)!.scope === 'order' && rule.scope === 'patient') problem(at, `a patient-scope rule cannot use the order fact ${ph.raw}`);
+          if (!Object.hasOwn(ctx.domain.settings, ph.name.slice(9))) problem(where, `unknown setting in ${ph.raw}`);
+        } else if (!facts.has(ph.name)) problem(where, `placeholder ${ph.raw} has no value source${suggest(ph.name, [...facts.keys()])}`);
+        else if (facts.get(ph.name)!.scope === 'order' && rule.scope === 'patient') problem(where, `a patient-scope rule cannot use the order fact ${ph.raw}`);
       }
       for (const bad of malformedPlaceholders(value)) problem(`event.params.${key}`, `malformed placeholder ${bad}`);
     }
@@ -323,12 +325,6 @@ export function templateTexts(t: CardTemplate): { field: string; text: string }[
     if (l.appContext) out.push({ field: `links[${i}].appContext`, text: l.appContext });
   });
   return out;
-}
-
-function rulePathPrefix(rules: LoadedRule[], file: string, rule: RuleDefinition): string {
-  const inFile = rules.filter((r) => r.file === file);
-  if (inFile.length === 1 && inFile[0]!.definition === rule) return '';
-  return `rules[${inFile.findIndex((r) => r.definition === rule)}].`;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

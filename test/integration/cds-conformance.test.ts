@@ -1,9 +1,8 @@
 import http from 'node:http';
-import type { FhirResource } from 'fhir/r4';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createFhirServer } from '../../src/sandbox/fhir-server.js';
-import { expandPatient } from '../../src/rules/scenarios/compact-patient.js';
+import { expandPatient, prefetchGroups } from '../../src/rules/scenarios/compact-patient.js';
 import { hookBody, NOW, SERVICE_IDS, CODEINE_DRAFT, type Hook } from '../helpers/hooks.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
@@ -136,8 +135,8 @@ describe('prefetch', () => {
   const patient = { id: 'fallback-1', cyp2d6: '*4/*4', drafts: [CODEINE_DRAFT] };
   beforeAll(async () => {
     const expanded = expandPatient(patient, NOW);
-    const resources = Object.values(expanded.prefetch).flatMap((v) => (v.resourceType === 'Bundle' ? (v.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : [])) : [v]));
-    fhir = await createFhirServer({ resources: resources as FhirResource[], authorize: ({ token }) => (token === 'good-token' ? 'allow' : 'unauthorized') });
+    const resources = prefetchGroups(expanded).flat();
+    fhir = await createFhirServer({ resources, authorize: ({ token }) => (token === 'good-token' ? 'allow' : 'unauthorized') });
   });
   afterAll(() => fhir.close());
 

@@ -1,4 +1,4 @@
-import type { Condition, FhirResource, MedicationRequest, Observation, Patient, Procedure } from 'fhir/r4';
+import type { Bundle, Condition, FhirResource, MedicationRequest, Observation, Patient, Procedure } from 'fhir/r4';
 import { z } from 'zod';
 
 /**
@@ -52,7 +52,7 @@ export type CompactMedication = z.input<typeof medication>;
 export interface ExpandedPatient {
   readonly patientId: string;
   readonly drafts: MedicationRequest[];
-  readonly prefetch: Record<string, FhirResource | { resourceType: 'Bundle'; type: 'searchset'; entry: { resource: FhirResource }[] }>;
+  readonly prefetch: Record<string, Patient | Bundle>;
 }
 
 const DAY = 86_400_000;
@@ -142,7 +142,7 @@ export function expandPatient(input: CompactPatient, now: Date): ExpandedPatient
     performedDateTime: at(c.daysAgo ?? 0),
   }));
   const extra = p.resources as unknown as FhirResource[];
-  const bundle = (resources: FhirResource[]) => ({ resourceType: 'Bundle' as const, type: 'searchset' as const, entry: resources.map((resource) => ({ resource })) });
+  const bundle = (resources: FhirResource[]): Bundle => ({ resourceType: 'Bundle', type: 'searchset', entry: resources.map((resource) => ({ resource })) });
   const ofType = (type: string) => extra.filter((r) => r.resourceType === type);
 
   return {
@@ -158,6 +158,11 @@ export function expandPatient(input: CompactPatient, now: Date): ExpandedPatient
       detectedIssues: bundle(ofType('DetectedIssue')),
     },
   };
+}
+
+/** Every resource of an expanded patient's prefetch, grouped by key (as the service collects them). */
+export function prefetchGroups(p: ExpandedPatient): FhirResource[][] {
+  return Object.values(p.prefetch).map((v) => (v.resourceType === 'Bundle' ? (v.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : [])) : [v]));
 }
 
 /** A complete hook request for a compact patient. */

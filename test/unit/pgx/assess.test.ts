@@ -50,7 +50,7 @@ describe('FHIR input forms', () => {
     ['free text', { valueCodeableConcept: { text: 'Ultrarapid Metabolizer' } }, 'UM'],
     ['old "extensive metabolizer"', { valueString: 'Extensive metabolizer' }, 'NM'],
   ] as const)('phenotype only, as %s', (_form, value, code) => {
-    const o: Observation = { resourceType: 'Observation', status: 'final', code: { coding: [{ system: LOINC, code: '79714-9', display: 'CYP2D6 gene product metabolic activity interpretation' }] }, ...value };
+    const o = { resourceType: 'Observation', status: 'final', code: { coding: [{ system: LOINC, code: '79714-9', display: 'CYP2D6 gene product metabolic activity interpretation' }] }, ...value } as unknown as Observation;
     expect(assess([o])).toMatchObject({ status: 'result', form: 'phenotype-only', phenotype: { code } });
   });
 
