@@ -22,7 +22,7 @@ import { StoreUnavailableError } from './store.js';
  */
 const APPLICATION_ID = 0x50414e43; // "PANC"
 
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   // 1: issued cards and feedback
   `CREATE TABLE issued_card (
      uuid TEXT PRIMARY KEY,
@@ -98,16 +98,15 @@ function openDatabase(options: SqliteStoreOptions): Database.Database {
   let db: Database.Database;
   try {
     db = new Database(file, { fileMustExist: false });
-    db.pragma('journal_mode = WAL');
+    // A read first: a file that is not a SQLite database fails here, before anything is written to it.
+    db.pragma('application_id', { simple: true });
   } catch (e) {
     throw new StoreUnavailableError(`Cannot open the database file ${file}: ${(e as Error).message}. It was left as it is.`);
   }
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 2000');
   return db;
 }
 
+/** Checks the file is ours (or empty), then sets the journal mode and applies pending migrations. */
 function migrate(db: Database.Database): void {
   const appId = db.pragma('application_id', { simple: true }) as number;
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -120,6 +119,10 @@ function migrate(db: Database.Database): void {
     db.close();
     throw new StoreUnavailableError(`The database file has schema version ${version}, newer than this build knows (${SCHEMA_VERSION}); it was not modified.`);
   }
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 2000');
   for (let v = version; v < SCHEMA_VERSION; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);

@@ -1,0 +1,164 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { MIGRATIONS, openSqliteStore, SCHEMA_VERSION } from '../../src/store/sqlite-store.js';
+import { StoreUnavailableError } from '../../src/store/store.js';
+import { createTestClient, type TestClient } from '../helpers/client.js';
+import { hookBody } from '../helpers/hooks.js';
+import { REPO_ROOT } from '../helpers/service.js';
+
+const temps: string[] = [];
+const tempDir = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'pain-cds-store-'));
+  temps.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe('database file', () => {
+  test('an existing version-1 database is migrated in place, keeping its data', () => {
+    const dir = tempDir();
+    const db = new Database(path.join(dir, 'pain-cds.sqlite'));
+    db.exec(MIGRATIONS[0]!);
+    db.pragma('application_id = 1346457155');
+    db.pragma('user_version = 1');
+    db.prepare(
+      `INSERT INTO issued_card VALUES ('c1', 'opioid-order-sign', 'mme-90-reached', '1.0.0', 'p1', 'Practitioner/1', 'h1', 1, 99999999999999, '[]', '{}')`,
+    ).run();
+    db.close();
+    const store = openSqliteStore({ dataDir: dir });
+    expect(store.findIssuedCard('c1')).toMatchObject({ ruleId: 'mme-90-reached', patientId: 'p1' });
+    expect(store.listExceptions({})).toEqual([]);
+    store.close();
+    const check = new Database(path.join(dir, 'pain-cds.sqlite'), { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    check.close();
+  });
+
+  test.each([
+    ['a foreign SQLite database', (file: string) => {
+      const db = new Database(file);
+      db.exec('CREATE TABLE accounts (id INTEGER)');
+      db.close();
+    }, 'another application'],
+    ['a corrupted file', (file: string) => fs.writeFileSync(file, Buffer.from('this is not a database at all, just some bytes '.repeat(200))), 'Cannot open'],
+    ['a newer schema', (file: string) => {
+      const db = new Database(file);
+      db.pragma('application_id = 1346457155');
+      db.pragma('user_version = 99');
+      db.close();
+    }, 'newer than this build'],
+  ])('%s is refused with a clear message and left untouched', (_name, make, message) => {
+    const dir = tempDir();
+    const file = path.join(dir, 'pain-cds.sqlite');
+    make(file);
+    const before = fs.readFileSync(file);
+    expect(() => openSqliteStore({ dataDir: dir })).toThrow(StoreUnavailableError);
+    expect(() => openSqliteStore({ dataDir: dir })).toThrow(message);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+});
+
+describe('crash safety', () => {
+  let client: TestClient;
+  let dataDir: string;
+  let port: number;
+  let child: ChildProcess | undefined;
+  const base = () => `http://127.0.0.1:${port}`;
+
+  beforeAll(async () => {
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, stdio: 'ignore' });
+    client = await createTestClient('ES384');
+    dataDir = tempDir();
+    fs.writeFileSync(path.join(dataDir, 'clients.json'), JSON.stringify({ clients: [{ iss: client.iss, jwks: { keys: [client.publicJwk] } }] }));
+    port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+  }, 120_000);
+  afterAll(() => child?.kill('SIGKILL'));
+
+  function start(): Promise<ChildProcess> {
+    const proc = spawn(process.execPath, ['dist/src/main.js'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, CDS_CLIENTS: path.join(dataDir, 'clients.json'), ADMIN_TOKEN: 'admin-token-crash-test-123456', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new Promise((resolve, reject) => {
+      proc.stdout!.on('data', (d: Buffer) => {
+        if (d.toString().includes('listening on')) resolve(proc);
+      });
+      proc.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    });
+  }
+
+  async function call(pathName: string, body: unknown) {
+    const res = await fetch(`${base()}${pathName}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await client.token(`${base()}${pathName}`)}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as { cards?: { uuid: string; overrideReasons?: unknown[] }[] } };
+  }
+
+  test('feedback acknowledged before SIGKILL is all there after a restart', async () => {
+    child = await start();
+    const acknowledged: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const hook = await call('/cds-services/opioid-order-sign', hookBody('order-sign', { id: `crash-${i}`, drafts: [{ id: 'd', rxnorm: '1049683', display: 'Oxycodone Hydrochloride 10 MG Oral Tablet', dose: 3, frequency: 4 }] }));
+      expect(hook.status).toBe(200);
+      const card = hook.body.cards!.find((c) => c.overrideReasons)!;
+      const fb = await call('/cds-services/opioid-order-sign/feedback', {
+        feedback: [{ card: card.uuid, outcome: 'overridden', overrideReason: { reason: card.overrideReasons![0] }, outcomeTimestamp: new Date().toISOString() }],
+      });
+      expect(fb.status).toBe(200);
+      acknowledged.push(card.uuid);
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child!.once('exit', r));
+
+    child = await start();
+    const res = await fetch(`${base()}/admin/audit/feedback?limit=1000`, { headers: { authorization: 'Bearer admin-token-crash-test-123456' } });
+    const stored = ((await res.json()) as { feedback: { card: string }[] }).feedback.map((f) => f.card);
+    for (const uuid of acknowledged) expect(stored).toContain(uuid);
+    const exceptions = await fetch(`${base()}/admin/audit/exceptions?limit=1000`, { headers: { authorization: 'Bearer admin-token-crash-test-123456' } });
+    expect(((await exceptions.json()) as { count: number }).count).toBe(acknowledged.length);
+  }, 60_000);
+
+  test('SIGTERM lets in-flight requests finish, then exits 0', async () => {
+    if (!child || child.exitCode !== null) child = await start();
+    // A FHIR server that takes 800 ms keeps the hook call in flight while SIGTERM arrives.
+    let received!: () => void;
+    const arrived = new Promise<void>((r) => (received = r));
+    const slow = http.createServer((req, res) => {
+      received();
+      setTimeout(() => {
+        const body = req.url!.includes('/Patient/') ? { resourceType: 'Patient', id: 'term', birthDate: '1970-01-01' } : { resourceType: 'Bundle', type: 'searchset' };
+        res.writeHead(200, { 'content-type': 'application/fhir+json' }).end(JSON.stringify(body));
+      }, 800);
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const fhirServer = `http://127.0.0.1:${(slow.address() as net.AddressInfo).port}/fhir`;
+    try {
+      const inFlight = call('/cds-services/opioid-patient-view', { ...hookBody('patient-view', { id: 'term' }), prefetch: {}, fhirServer });
+      await arrived;
+      child.kill('SIGTERM');
+      const res = await inFlight;
+      expect(res.status).toBe(200);
+      const code = await new Promise((r) => child!.once('exit', r));
+      expect(code).toBe(0);
+    } finally {
+      slow.closeAllConnections();
+      slow.close();
+    }
+  }, 30_000);
+});
