@@ -7,7 +7,7 @@ export interface TestClient {
   readonly kid: string;
   readonly alg: 'ES384' | 'RS384';
   readonly privateKey: CryptoKey;
-  readonly publicJwk: JWK;
+  readonly publicJwk: JWK & { kty: string };
   token(audience: string, overrides?: TokenOverrides): Promise<string>;
 }
 
@@ -23,7 +23,8 @@ export interface TokenOverrides {
 export async function createTestClient(alg: 'ES384' | 'RS384' = 'ES384', iss = `https://ehr.test/${alg.toLowerCase()}`): Promise<TestClient> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
   const kid = `key-${randomUUID().slice(0, 8)}`;
-  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
+  const exported = await exportJWK(publicKey);
+  const publicJwk = { ...exported, kty: exported.kty ?? alg.slice(0, 2), kid, alg, use: 'sig' };
   return {
     iss,
     kid,
