@@ -7,7 +7,7 @@ import { tableCitation } from '../rules/knowledge-table.js';
 import type { RuleRuntime } from '../rules/runtime.js';
 import { exceptionFromOverride } from './exceptions.js';
 import { FACT_CATALOG } from './facts/catalog.js';
-import { exceptionOrderFacts, exceptionPatientFacts, exceptionsOnFile } from './facts/exception-facts.js';
+import { exceptionOrderFacts, exceptionPatientFacts, exceptionsOnFile, pdmpReviewedByOverride } from './facts/exception-facts.js';
 import { mmeOrderFacts, mmePatientFacts } from './facts/mme-facts.js';
 import { pgxPatientFacts } from './facts/pgx-facts.js';
 import { compileMmeKnowledge, parseFactorsTable, parseIngredientsTable, parseProductsTable, type FactorTable, type MmeKnowledge } from './mme/index.js';
@@ -91,8 +91,8 @@ export function computePainFacts(context: PatientContext, k: PainKnowledge): Fac
   const records: (MedicationRequest | MedicationStatement)[] = [...context.medicationRequests, ...context.medicationStatements];
   const active = records.filter(isActiveUse);
   const cyp2d6 = assessCyp2d6({ observations: context.observations, activeMedications: active, resolveMedication: context.resolveMedication }, k.cyp2d6);
-  const mme = mmePatientFacts(context, records, k);
   const exceptions = exceptionsOnFile(context, k.overrideReasons);
+  const mme = mmePatientFacts(context, records, k, pdmpReviewedByOverride(exceptions));
   const patient = {
     ...pgxPatientFacts(cyp2d6, k.cyp2d6),
     ...mme.facts,

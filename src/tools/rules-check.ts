@@ -37,6 +37,10 @@ if (renderProblems.length > 0) {
   console.error(`✗ ${renderProblems.length} card(s) do not render to a valid CDS Hooks card:\n${indent(renderProblems.join('\n'))}`);
   process.exit(1);
 }
+if (process.argv.includes('--facts')) {
+  console.log('Facts rules and templates may use:');
+  for (const f of domain.facts) console.log(`  ${f.name.padEnd(34)} ${f.scope.padEnd(7)} ${f.type.padEnd(7)} ${f.description}`);
+}
 const summary = runtime.summary();
 console.log('✓ rule set is valid');
 console.log(`  rules: ${summary.rules} enabled (${data.rules.length} in files)`);

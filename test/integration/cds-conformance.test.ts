@@ -204,3 +204,21 @@ describe('prefetch', () => {
     }
   });
 });
+
+describe('debug traces', () => {
+  test('?debug=rules returns every rule evaluated only when CDS_DEBUG is on', async () => {
+    const debug = await startTestService({ env: { CDS_DEBUG: 'true' } });
+    try {
+      const path = '/cds-services/opioid-order-select';
+      const res = await debug.request.post(`${path}?debug=rules`).set('Authorization', `Bearer ${await debug.token(path)}`).set('Content-Type', 'application/json').send(hookBody('order-select', { cyp2d6: '*4/*4', drafts: [CODEINE_DRAFT] }));
+      expect(res.status).toBe(200);
+      expect(res.body.debug).toEqual(expect.arrayContaining([expect.objectContaining({ ruleId: 'pgx-codeine-poor', fired: true }), expect.objectContaining({ ruleId: 'pgx-codeine-ultrarapid', fired: false })]));
+    } finally {
+      debug.close();
+    }
+    const path = '/cds-services/opioid-order-select';
+    const off = await svc.request.post(`${path}?debug=rules`).set('Authorization', `Bearer ${await svc.token(path)}`).set('Content-Type', 'application/json').send(hookBody('order-select', { drafts: [CODEINE_DRAFT] }));
+    expect(off.status).toBe(200);
+    expect(off.body.debug).toBeUndefined();
+  });
+});

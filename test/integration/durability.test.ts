@@ -162,3 +162,29 @@ describe('crash safety', () => {
     }
   }, 30_000);
 });
+
+describe('issued cards', () => {
+  test('expired issued cards are pruned unless feedback refers to them', () => {
+    const store = openSqliteStore({ dataDir: tempDir() });
+    const card = (uuid: string, expiresAt: number) => ({
+      uuid,
+      serviceId: 's',
+      ruleId: 'r',
+      ruleVersion: '1.0.0',
+      patientId: 'p',
+      userId: 'u',
+      hookInstance: 'h',
+      issuedAt: new Date(0),
+      expiresAt: new Date(expiresAt),
+      suggestionUuids: [],
+      values: {},
+    });
+    store.recordIssuedCards([card('old', 1000), card('old-with-feedback', 1000), card('fresh', 10_000)]);
+    store.recordFeedback([{ cardUuid: 'old-with-feedback', serviceId: 's', outcome: 'accepted', outcomeTimestamp: new Date(500), acceptedSuggestions: [], receivedAt: new Date(500) }]);
+    expect(store.pruneExpiredCards(new Date(5000))).toBe(1);
+    expect(store.findIssuedCard('old')).toBeUndefined();
+    expect(store.findIssuedCard('old-with-feedback')).toBeDefined();
+    expect(store.findIssuedCard('fresh')).toBeDefined();
+    store.close();
+  });
+});

@@ -143,3 +143,15 @@ describe('audit API', () => {
     expect(JSON.stringify(res.body)).toContain('from');
   });
 });
+
+describe('PDMP review recorded from the card', () => {
+  test('overriding the PDMP card with "PDMP reviewed" counts as a review for 90 days', async () => {
+    clock = new Date('2026-06-01T12:00:00Z');
+    const longTerm = { id: 'pdmp-active', rxnorm: '1049683', display: 'Oxycodone Hydrochloride 10 MG Oral Tablet', dose: 1, frequency: 2, authoredDaysAgo: 200 };
+    const patient = { id: 'pdmp-1', medications: [longTerm], drafts: [{ ...longTerm, id: 'pdmp-renewal', authoredDaysAgo: 0, priorPrescription: 'pdmp-active' }] };
+    const card = (await sign(patient)).find((c) => rule(c) === 'pdmp-review-due')!;
+    expect(card).toBeDefined();
+    await override(card, 'pdmp-reviewed');
+    expect((await sign(patient)).map(rule)).not.toContain('pdmp-review-due');
+  });
+});

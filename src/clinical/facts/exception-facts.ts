@@ -19,6 +19,12 @@ export function exceptionPatientFacts(exceptions: readonly ExceptionOnFile[], no
   };
 }
 
+/** When the PDMP was last reviewed according to overrides with the reason "PDMP reviewed" (a way to record a review from the card). */
+export function pdmpReviewedByOverride(exceptions: readonly ExceptionOnFile[]): Date | undefined {
+  const times = exceptions.filter((e) => e.reasonCode === 'pdmp-reviewed').map((e) => e.createdAt.getTime());
+  return times.length ? new Date(Math.max(...times)) : undefined;
+}
+
 export function exceptionOrderFacts(exceptions: readonly ExceptionOnFile[], now: Date, ingredient: string | null): Record<string, unknown> {
   const pgx = ingredient ? applicableException(exceptions, 'pgx', { ingredient }, now) : undefined;
   return {

@@ -22,7 +22,12 @@ const PRETTY_UNAVAILABLE: Record<string, string> = {
   patient: 'patient demographics',
 };
 
-export function mmePatientFacts(context: PatientContext, records: readonly (MedicationRequest | MedicationStatement)[], k: PainKnowledge): { facts: Record<string, unknown>; summary: MmeSummary } {
+export function mmePatientFacts(
+  context: PatientContext,
+  records: readonly (MedicationRequest | MedicationStatement)[],
+  k: PainKnowledge,
+  pdmpReviewRecorded?: Date,
+): { facts: Record<string, unknown>; summary: MmeSummary } {
   const vs = k.valueSets;
   const now = context.now;
   const summary = computeMmeSummary({ draftOrders: context.draftOrders, records, resolveMedication: context.resolveMedication }, k.mme);
@@ -53,7 +58,8 @@ export function mmePatientFacts(context: PatientContext, records: readonly (Medi
     ...oud,
   ];
 
-  const lastReview = lastPdmpReview(context.procedures, context.observations, vs);
+  const documented = lastPdmpReview(context.procedures, context.observations, vs);
+  const lastReview = [documented, pdmpReviewRecorded].filter((d): d is Date => d !== undefined).sort((a, b) => b.getTime() - a.getTime())[0];
   const reviewedRecently = lastReview !== undefined && now.getTime() - lastReview.getTime() <= PDMP_REVIEW_DAYS * DAY;
   const opioidOrders = [...active, ...context.draftOrders].filter((o) => {
     const id = identifyOpioid(o, context.resolveMedication, k.mme);
