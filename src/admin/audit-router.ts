@@ -41,9 +41,7 @@ export function auditRouter(store: Store, adminToken: string | undefined, now: (
 
   router.get('/exceptions', (req, res) => {
     const f = parseFilters(req);
-    const rows = guard(() =>
-      store.listExceptions({ patientId: f.patient, ruleId: f.rule, userId: f.prescriber, from: date(f.from), to: date(f.to), limit: f.limit }),
-    ).map((e) => ({
+    const rows = guard(() => store.listExceptions(storeQuery(f))).map((e) => ({
       id: e.id,
       patientId: e.patientId,
       topic: e.topic,
@@ -63,9 +61,7 @@ export function auditRouter(store: Store, adminToken: string | undefined, now: (
 
   router.get('/feedback', (req, res) => {
     const f = parseFilters(req);
-    const rows = guard(() =>
-      store.listFeedback({ patientId: f.patient, ruleId: f.rule, userId: f.prescriber, from: date(f.from), to: date(f.to), limit: f.limit }),
-    ).map((r) => ({
+    const rows = guard(() => store.listFeedback(storeQuery(f))).map((r) => ({
       id: r.id,
       card: r.cardUuid,
       serviceId: r.serviceId,
@@ -106,6 +102,10 @@ function parseFilters(req: Request): z.infer<typeof filters> {
   const parsed = filters.safeParse(req.query);
   if (!parsed.success) throw invalidRequest(zodProblems(parsed.error));
   return parsed.data;
+}
+
+function storeQuery(f: z.infer<typeof filters>) {
+  return { patientId: f.patient, ruleId: f.rule, userId: f.prescriber, from: date(f.from), to: date(f.to), limit: f.limit };
 }
 
 function date(value: string | undefined): Date | undefined {

@@ -1,4 +1,5 @@
-import { hookRequestFor, type CompactPatient } from '../../src/rules/scenarios/compact-patient.js';
+import { buildPatientContext } from '../../src/clinical/patient-context.js';
+import { expandPatient, hookRequestFor, prefetchGroups, type CompactPatient } from '../../src/rules/scenarios/compact-patient.js';
 
 export const NOW = new Date('2026-06-01T12:00:00Z');
 
@@ -36,4 +37,10 @@ export const OXYCODONE_DRAFT = {
 /** A full hook request body for a compact patient description. */
 export function hookBody(hook: Hook, patient: CompactPatient = {}, now = NOW) {
   return hookRequestFor(hook, patient, now);
+}
+
+/** The PatientContext the service would build for a compact patient (all prefetch given). */
+export function contextFor(patient: CompactPatient, now = NOW) {
+  const e = expandPatient(patient, now);
+  return buildPatientContext({ now, patientId: e.patientId, userId: 'Practitioner/1', draftOrders: e.drafts, selections: undefined, prefetchResources: prefetchGroups(e), unavailable: [] });
 }

@@ -3,14 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { cardSpecProblems } from '../../src/cds/card-spec.js';
-import { buildPatientContext } from '../../src/clinical/patient-context.js';
 import { painDomain } from '../../src/clinical/domain.js';
 import { loadConfig } from '../../src/config.js';
 import { PROVENANCE_EXTENSION } from '../../src/cds/types.js';
 import { RuleSetError } from '../../src/rules/problems.js';
 import { renderCard } from '../../src/rules/render.js';
 import { RuleRuntime } from '../../src/rules/runtime.js';
-import { expandPatient, prefetchGroups } from '../../src/rules/scenarios/compact-patient.js';
+import type { expandPatient } from '../../src/rules/scenarios/compact-patient.js';
+import { contextFor } from '../helpers/hooks.js';
 import { services } from '../../src/services/index.js';
 import { REPO_ROOT } from '../helpers/service.js';
 
@@ -180,20 +180,8 @@ describe('reload', () => {
   const codeine = { id: 'd1', rxnorm: '993781', display: 'Acetaminophen 300 MG / Codeine Phosphate 30 MG Oral Tablet', dose: 1, frequency: 4 };
   const oxy = { id: 'd2', rxnorm: '1049683', display: 'Oxycodone Hydrochloride 10 MG Oral Tablet', dose: 1, frequency: 4 };
   const now = new Date('2026-06-01T00:00:00Z');
-  const contextFor = (patient: Parameters<typeof expandPatient>[0]) => {
-    const e = expandPatient(patient, now);
-    return buildPatientContext({
-      now,
-      patientId: e.patientId,
-      userId: 'Practitioner/1',
-      draftOrders: e.drafts,
-      selections: undefined,
-      prefetchResources: prefetchGroups(e),
-      unavailable: [],
-    });
-  };
   const firedRules = async (rt: RuleRuntime<unknown>, serviceId: string, patient: Parameters<typeof expandPatient>[0]) =>
-    (await rt.decide({ serviceId, context: contextFor(patient), debug: false })).cards.map((c) => c.extension[PROVENANCE_EXTENSION].ruleId);
+    (await rt.decide({ serviceId, context: contextFor(patient, now), debug: false })).cards.map((c) => c.extension[PROVENANCE_EXTENSION].ruleId);
 
   test('a valid change is picked up; an invalid one is rejected and the old set keeps serving, while requests run', async () => {
     const dirs = copyRuleSet();
@@ -238,16 +226,7 @@ describe('concurrency', () => {
     ];
     const calls = Array.from({ length: 300 }, (_, i) => {
       const kind = kinds[i % kinds.length]!;
-      const e = expandPatient({ id: `p${i}`, ...kind.patient }, now);
-      const context = buildPatientContext({
-        now,
-        patientId: e.patientId,
-        userId: 'Practitioner/1',
-        draftOrders: e.drafts,
-        selections: undefined,
-        prefetchResources: prefetchGroups(e),
-        unavailable: [],
-      });
+      const context = contextFor({ id: `p${i}`, ...kind.patient }, now);
       return rt.decide({ serviceId: 'opioid-order-select', context, debug: false }).then((d) => ({ i, kind, d }));
     });
     for (const { i, kind, d } of await Promise.all(calls)) {
