@@ -76,7 +76,7 @@ export function compileValueSets(table: ValueSetTable): ValueSets {
       const set = sets.get(id);
       if (!set) throw new Error(`unknown value set '${id}'`);
       if (!concept) return undefined;
-      const text = [concept.text, ...(concept.coding ?? []).map((c) => c.display)].filter(Boolean).join(' ');
+      const text = set.names || set.exclude ? [concept.text, ...(concept.coding ?? []).map((c) => c.display)].filter(Boolean).join(' ') : '';
       if (set.exclude?.test(text)) return undefined;
       for (const c of concept.coding ?? []) {
         if (!c.system || !c.code) continue;

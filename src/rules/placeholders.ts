@@ -12,8 +12,16 @@ export interface Placeholder {
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z][\w.]*)\s*(?:\|\s*([A-Za-z]+)\s*)?\}\}/g;
 
-export function placeholdersIn(text: string): Placeholder[] {
-  return [...text.matchAll(PLACEHOLDER)].map((m) => ({ raw: m[0], name: m[1]!, ...(m[2] ? { formatter: m[2] } : {}) }));
+/** Template and parameter texts are few and fixed: their placeholders are parsed once. */
+const parsed = new Map<string, readonly Placeholder[]>();
+
+export function placeholdersIn(text: string): readonly Placeholder[] {
+  let list = parsed.get(text);
+  if (!list) {
+    list = [...text.matchAll(PLACEHOLDER)].map((m) => ({ raw: m[0], name: m[1]!, ...(m[2] ? { formatter: m[2] } : {}) }));
+    if (parsed.size < 10_000) parsed.set(text, list);
+  }
+  return list;
 }
 
 /** Text that looks like a placeholder but is malformed (e.g. `{{ mme total }}`), for loader errors. */

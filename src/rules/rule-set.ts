@@ -183,11 +183,11 @@ function checkCondition(node: ConditionNode, at: string, file: string, ctx: Chec
   else if ('condition' in node) {
     const named = ctx.namedConditions[node.condition];
     if (!named) problem(`${at}.condition`, `unknown named condition '${node.condition}'${suggest(node.condition, Object.keys(ctx.namedConditions))}`);
-    else if (!seen.has(node.condition)) {
-      seen.add(node.condition);
-      // Facts used through a named condition count for the rule that uses it.
+    else if (seen.has(node.condition)) problem(`${at}.condition`, `named condition '${node.condition}' refers to itself (a cycle)`);
+    else {
+      // Facts used through a named condition count for the rule that uses it; its own problems are reported once, at its definition.
       const quiet: CheckContext<unknown> = { ...ctx, problems: [] };
-      checkCondition(named.condition, '', named.file, quiet, facts, used, seen);
+      checkCondition(named.condition, '', named.file, quiet, facts, used, new Set([...seen, node.condition]));
     }
   } else {
     const def = facts.get(node.fact);

@@ -1,4 +1,4 @@
-import { Engine, type RuleProperties, type RuleResult, type TopLevelCondition } from 'json-rules-engine';
+import { Engine, Fact, type RuleProperties, type RuleResult, type TopLevelCondition } from 'json-rules-engine';
 import type { Decision, DecisionEngine } from '../cds/hook-handler.js';
 import type { Card } from '../cds/types.js';
 import type { PatientContext } from '../clinical/patient-context.js';
@@ -46,27 +46,34 @@ interface CompiledRuleSet<K> {
 
 class EnginePool {
   private readonly idle: Engine[] = [];
+  /** Only the facts these rules' conditions read are handed to the engine. */
+  private readonly factNames: readonly string[];
+
   constructor(
     private readonly rules: readonly RuleProperties[],
-    private readonly conditions: Readonly<Record<string, TopLevelCondition>>,
-  ) {}
+    factNames: Iterable<string>,
+  ) {
+    this.factNames = [...factNames];
+  }
 
   get size(): number {
     return this.rules.length;
   }
 
-  async run<T>(facts: Record<string, unknown>, use: (result: Awaited<ReturnType<Engine['run']>>) => T): Promise<T> {
+  async run<T>(facts: Readonly<Record<string, unknown>>, use: (result: Awaited<ReturnType<Engine['run']>>) => T): Promise<T> {
     const engine = this.idle.pop() ?? this.build();
+    // Precomputed values: no fact caching (it would hash every value on every run).
+    const runtimeFacts: Record<string, Fact> = {};
+    for (const name of this.factNames) runtimeFacts[name] = new Fact(name, facts[name] ?? null, { cache: false });
     try {
-      return use(await engine.run(facts));
+      return use(await engine.run(runtimeFacts));
     } finally {
       this.idle.push(engine);
     }
   }
 
   private build(): Engine {
-    const engine = new Engine([], { allowUndefinedFacts: false, allowUndefinedConditions: false });
-    for (const [name, condition] of Object.entries(this.conditions)) engine.setCondition(name, condition);
+    const engine = new Engine([], { allowUndefinedFacts: false });
     for (const rule of this.rules) engine.addRule(rule);
     return engine;
   }
@@ -185,20 +192,21 @@ export class RuleRuntime<K> implements DecisionEngine {
 function compile<K>(dirs: RuleSetDirs, domain: Domain<K>, serviceIds: readonly string[]): CompiledRuleSet<K> {
   const { data, problems } = loadRuleSetData(dirs, domain, serviceIds);
   if (!data) throw new RuleSetError(problems);
-  const conditions: Record<string, TopLevelCondition> = {};
-  for (const [name, { condition }] of Object.entries(data.namedConditions)) conditions[name] = condition as TopLevelCondition;
-  const grouped = new Map<string, RuleProperties[]>();
+  const grouped = new Map<string, { rules: RuleProperties[]; facts: Set<string> }>();
   for (const { definition: rule } of data.rules) {
     if (!rule.enabled) continue;
+    // Named conditions are inlined once here, rather than resolved (and cloned) by the engine on every run.
+    const conditions = inlineConditions(rule.conditions as ConditionNode, data) as TopLevelCondition;
     for (const service of rule.services) {
       const key = `${service}|${rule.scope}`;
-      const list = grouped.get(key) ?? [];
-      list.push({ name: rule.id, priority: rule.priority, conditions: rule.conditions as TopLevelCondition, event: { type: rule.id } });
-      grouped.set(key, list);
+      const group = grouped.get(key) ?? { rules: [], facts: new Set<string>() };
+      group.rules.push({ name: rule.id, priority: rule.priority, conditions, event: { type: rule.id } });
+      collectFacts(rule.conditions as ConditionNode, data, group.facts);
+      grouped.set(key, group);
     }
   }
   const pools = new Map<string, EnginePool>();
-  for (const [key, rules] of grouped) pools.set(key, new EnginePool(rules, conditions));
+  for (const [key, group] of grouped) pools.set(key, new EnginePool(group.rules, group.facts));
   const provenanceFacts = new Map<string, string[]>();
   const factNames = new Set(domain.facts.map((f) => f.name));
   for (const { definition: rule } of data.rules) {
@@ -211,6 +219,14 @@ function compile<K>(dirs: RuleSetDirs, domain: Domain<K>, serviceIds: readonly s
     provenanceFacts.set(rule.id, [...used].sort());
   }
   return { data, loadedAt: new Date(), pools, rulesById: new Map(data.rules.map((r) => [r.definition.id, r])), provenanceFacts };
+}
+
+function inlineConditions(node: ConditionNode, data: RuleSetData<unknown>): ConditionNode {
+  if ('all' in node) return { ...node, all: node.all.map((c) => inlineConditions(c, data)) };
+  if ('any' in node) return { ...node, any: node.any.map((c) => inlineConditions(c, data)) };
+  if ('not' in node) return { ...node, not: inlineConditions(node.not, data) };
+  if ('condition' in node) return inlineConditions(data.namedConditions[node.condition]!.condition, data);
+  return { ...node };
 }
 
 function collectFacts(node: ConditionNode, data: RuleSetData<unknown>, out: Set<string>, seen = new Set<string>()): void {

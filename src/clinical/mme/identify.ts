@@ -34,7 +34,18 @@ export type OpioidIdentification =
     }
   | { readonly kind: 'unresolved'; readonly drug: string; readonly ingredient?: string; readonly oudTreatment: boolean; readonly reason: string };
 
+const memo = new WeakMap<MmeKnowledge, WeakMap<MedicationRequest | MedicationStatement, OpioidIdentification>>();
+
+/** Identifies an order once per knowledge set: several facts ask about the same order in one call. */
 export function identifyOpioid(order: MedicationRequest | MedicationStatement, resolve: MedicationResolver | undefined, k: MmeKnowledge): OpioidIdentification {
+  let known = memo.get(k);
+  if (!known) memo.set(k, (known = new WeakMap()));
+  let id = known.get(order);
+  if (!id) known.set(order, (id = identify(order, resolve, k)));
+  return id;
+}
+
+function identify(order: MedicationRequest | MedicationStatement, resolve: MedicationResolver | undefined, k: MmeKnowledge): OpioidIdentification {
   const { concept, medication } = medicationOf(order, resolve);
   const drug = drugName(order, resolve);
   const text = conceptText(concept);
@@ -183,6 +194,6 @@ function parseName(text: string, k: MmeKnowledge): { components: OpioidComponent
     else components.push({ ingredient, strength: value, unit: 'mcg' });
   }
   if (!firstIngredient) return undefined;
-  const combination = segments.length > 1 || new RegExp(`\\b(${k.ingredients.nonOpioidIngredients.join('|')})\\b`, 'i').test(cleaned);
+  const combination = segments.length > 1 || k.nonOpioidMatcher.test(cleaned);
   return { components, ingredient: firstIngredient, combination, doseForm: doseForm || cleaned };
 }

@@ -56,6 +56,8 @@ export interface MmeKnowledge {
   readonly ingredientByRxcui: ReadonlyMap<string, string>;
   readonly ingredientNames: readonly string[];
   readonly nameMatcher: RegExp;
+  /** Non-opioid ingredients that make a product a combination (a dose in mg is then ambiguous). */
+  readonly nonOpioidMatcher: RegExp;
   readonly longActing: readonly RegExp[];
   readonly oudBuprenorphine: readonly RegExp[];
   /** Factor sets in order of preference. */
@@ -78,6 +80,7 @@ export function compileMmeKnowledge(products: KnowledgeTable<ProductTable>, ingr
     ingredientNames,
     // Longest names first so "dihydrocodeine" is not read as "codeine", "hydromorphone" not as "morphine".
     nameMatcher: new RegExp(`\\b(${ingredientNames.join('|')})\\b`, 'gi'),
+    nonOpioidMatcher: new RegExp(`\\b(${ingredients.data.nonOpioidIngredients.join('|')})\\b`, 'i'),
     longActing: ingredients.data.longActingPatterns.map((p) => new RegExp(p, 'i')),
     oudBuprenorphine: ingredients.data.oudBuprenorphinePatterns.map((p) => new RegExp(p, 'i')),
     factorSets,

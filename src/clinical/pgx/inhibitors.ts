@@ -10,6 +10,17 @@ export interface InhibitorInUse {
   readonly medicationRef?: string;
 }
 
+const compiled = new WeakMap<InhibitorTable, { inhibitor: InhibitorTable['inhibitors'][number]; name: RegExp }[]>();
+
+function matchers(table: InhibitorTable) {
+  let list = compiled.get(table);
+  if (!list) {
+    list = table.inhibitors.map((inhibitor) => ({ inhibitor, name: new RegExp(`\\b${inhibitor.name.toLowerCase()}\\b`) }));
+    compiled.set(table, list);
+  }
+  return list;
+}
+
 export function findInhibitors(
   medications: readonly (MedicationRequest | MedicationStatement)[],
   table: InhibitorTable,
@@ -22,9 +33,9 @@ export function findInhibitors(
     if (!concept) continue;
     const codes = new Set(rxnormCodes(concept));
     const text = conceptText(concept).toLowerCase();
-    for (const inhibitor of table.inhibitors) {
+    for (const { inhibitor, name } of matchers(table)) {
       const byCode = inhibitor.rxnorm !== undefined && codes.has(inhibitor.rxnorm);
-      const byName = new RegExp(`\\b${inhibitor.name.toLowerCase()}\\b`).test(text);
+      const byName = name.test(text);
       if ((byCode || byName) && !found.has(inhibitor.name)) {
         found.set(inhibitor.name, {
           name: inhibitor.name,

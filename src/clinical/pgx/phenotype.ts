@@ -45,6 +45,21 @@ export function single(code: PhenotypeCode, table: PhenotypeTable): PhenotypeCal
   return { code, display: table.phenotypes[code].display, possible: [code] };
 }
 
+const compiledSynonyms = new WeakMap<PhenotypeTable, { code: PhenotypeCode; pattern: RegExp }[]>();
+
+/** Synonym patterns, longest first so "ultrarapid metabolizer" wins over "rapid metabolizer"; compiled once per table. */
+function synonyms(table: PhenotypeTable): { code: PhenotypeCode; pattern: RegExp }[] {
+  let list = compiledSynonyms.get(table);
+  if (!list) {
+    list = Object.entries(table.phenotypes)
+      .flatMap(([code, p]) => p.synonyms.map((s) => ({ code: code as PhenotypeCode, synonym: s })))
+      .sort((a, b) => b.synonym.length - a.synonym.length)
+      .map(({ code, synonym }) => ({ code, pattern: new RegExp(`(^|[^a-z])${synonym.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}([^a-z]|$)`) }));
+    compiledSynonyms.set(table, list);
+  }
+  return list;
+}
+
 /** Reads a reported phenotype: LOINC answer code or free text ("Poor Metabolizer", "extensive metabolizer"). */
 export function phenotypeFromReport(coding: { code?: string; display?: string }[], text: string | undefined, table: PhenotypeTable): PhenotypeCode | undefined {
   for (const c of coding) {
@@ -52,12 +67,7 @@ export function phenotypeFromReport(coding: { code?: string; display?: string }[
   }
   const candidates = [text, ...coding.map((c) => c.display)].filter((t): t is string => Boolean(t)).map((t) => t.toLowerCase());
   for (const candidate of candidates) {
-    // Longest synonyms first, so "ultrarapid metabolizer" wins over "rapid metabolizer".
-    const entries = Object.entries(table.phenotypes).flatMap(([code, p]) => p.synonyms.map((s) => [code, s] as const));
-    entries.sort((a, b) => b[1].length - a[1].length);
-    for (const [code, synonym] of entries) {
-      if (new RegExp(`(^|[^a-z])${synonym.replace(/[-]/g, '\\-')}([^a-z]|$)`).test(candidate)) return code as PhenotypeCode;
-    }
+    for (const { code, pattern } of synonyms(table)) if (pattern.test(candidate)) return code;
   }
   return undefined;
 }

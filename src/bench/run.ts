@@ -1,0 +1,227 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import express from 'express';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { createFhirRouter, createFhirStore } from '../sandbox/fhir-server.js';
+import { microScenarios, scaleOrders, scaleRules } from './micro.js';
+import { fallbackPatient, SCENARIOS, type ScenarioName } from './scenarios.js';
+
+/**
+ * `npm run bench`: the real service (production configuration, JWT on, real
+ * rules) against a baseline (bare Express 5 + the same jose JWT check + a
+ * fixed card), driven alternately by autocannon over loopback with the same
+ * bodies, tokens and connection counts, several rounds. Then the in-process
+ * clinical path, scaling runs, start-up and reload times. Prints a table and
+ * writes bench-results/<time>.json. Environment: BENCH_ROUNDS (3),
+ * BENCH_REQUESTS (2000 per run), BENCH_CONNECTIONS (20), BENCH_QUICK=1.
+ */
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (process.env.BENCH_QUICK ? 1 : 3));
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? (process.env.BENCH_QUICK ? 500 : 2000));
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const PUBLIC_BASE_URL = 'http://bench.invalid';
+
+interface Signer {
+  readonly alg: 'RS384' | 'ES384';
+  readonly iss: string;
+  readonly kid: string;
+  readonly key: CryptoKey;
+}
+
+async function signer(alg: 'RS384' | 'ES384'): Promise<{ signer: Signer; jwk: object }> {
+  const { privateKey, publicKey } = await generateKeyPair(alg);
+  const kid = `bench-${alg}`;
+  return { signer: { alg, iss: `https://bench-ehr/${alg}`, kid, key: privateKey }, jwk: { ...(await exportJWK(publicKey)), kid, alg } };
+}
+
+async function mint(s: Signer, endpoint: string, n: number): Promise<string[]> {
+  const iat = Math.floor(Date.now() / 1000);
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push(await new SignJWT({}).setProtectedHeader({ alg: s.alg, kid: s.kid, typ: 'JWT' }).setIssuer(s.iss).setAudience(`${PUBLIC_BASE_URL}${endpoint}`).setIssuedAt(iat).setExpirationTime(iat + 280).setJti(randomUUID()).sign(s.key));
+  }
+  return out;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function peakRssMb(pid: number | undefined): number | null {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]);
+    return Math.round(kb / 1024);
+  } catch {
+    return null;
+  }
+}
+
+function startProcess(script: string, env: Record<string, string>, readyText: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let seen = false;
+    child.stdout!.on('data', (d: Buffer) => {
+      if (!seen && d.toString().includes(readyText)) {
+        seen = true;
+        resolve(child);
+      }
+    });
+    child.once('exit', (code) => !seen && reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+interface LoadResult {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly errors: number;
+}
+
+async function load(port: number, endpoint: string, body: string, tokens: string[]): Promise<LoadResult> {
+  let next = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    amount: tokens.length,
+    requests: [
+      {
+        method: 'POST',
+        path: endpoint,
+        setupRequest: (req) => ({ ...req, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[next++ % tokens.length]}` }, body }),
+      },
+    ],
+  });
+  return { rps: result.requests.total / result.duration, p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, errors: result.errors + result.non2xx + result.timeouts };
+}
+
+function merge(runs: LoadResult[]): LoadResult {
+  const mean = (f: (r: LoadResult) => number) => runs.reduce((s, r) => s + f(r), 0) / runs.length;
+  return { rps: Math.round(mean((r) => r.rps)), p50: mean((r) => r.p50), p99: mean((r) => r.p99), max: Math.max(...runs.map((r) => r.max)), errors: runs.reduce((s, r) => s + r.errors, 0) };
+}
+
+async function main(): Promise<void> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pain-cds-bench-'));
+  const rs = await signer('RS384');
+  const es = await signer('ES384');
+  const clientsFile = path.join(work, 'clients.json');
+  fs.writeFileSync(clientsFile, JSON.stringify({ clients: [rs, es].map((c) => ({ iss: c.signer.iss, jwks: { keys: [c.jwk] } })) }));
+
+  // FHIR server answering in 50 ms, for the prefetch-fallback scenario.
+  const fhirStore = createFhirStore();
+  const fallback = fallbackPatient();
+  await fhirStore.seed(fallback.resources);
+  const fhirApp = express();
+  fhirApp.use('/fhir', (_req, _res, next) => void setTimeout(next, 50), createFhirRouter(fhirStore));
+  const fhirServer = http.createServer(fhirApp).listen(0, '127.0.0.1');
+  await new Promise((r) => fhirServer.once('listening', r));
+  const fhirBase = `http://127.0.0.1:${(fhirServer.address() as net.AddressInfo).port}/fhir`;
+
+  const servicePort = await freePort();
+  const baselinePort = await freePort();
+  const common = { PUBLIC_BASE_URL, CDS_CLIENTS: clientsFile, NODE_ENV: 'production', LOG_LEVEL: 'info' };
+  const startupToken = (await mint(rs.signer, '/cds-services/opioid-order-select', 200))!;
+  const t0 = performance.now();
+  const service = await startProcess('dist/src/main.js', { ...common, PORT: String(servicePort), DATA_DIR: path.join(work, 'data') }, 'listening on');
+  const smallBody = JSON.stringify(SCENARIOS['order-select-small'].body());
+  let startupMs = 0;
+  for (let i = 0; ; i++) {
+    const res = await fetch(`http://127.0.0.1:${servicePort}/cds-services/opioid-order-select`, { method: 'POST', headers: { authorization: `Bearer ${startupToken[i]}`, 'content-type': 'application/json' }, body: smallBody }).catch(() => undefined);
+    if (res?.status === 200) {
+      startupMs = performance.now() - t0;
+      break;
+    }
+  }
+  const baseline = await startProcess('dist/src/bench/baseline-server.js', { ...common, PORT: String(baselinePort) }, 'baseline listening');
+
+  const table: Record<string, unknown>[] = [];
+  const results: Record<string, unknown> = {};
+  const runs: { name: string; scenario: ScenarioName; signer: Signer }[] = [
+    { name: 'order-select small (RS384)', scenario: 'order-select-small', signer: rs.signer },
+    { name: 'order-select small (ES384)', scenario: 'order-select-small', signer: es.signer },
+    { name: 'order-sign large (RS384)', scenario: 'order-sign-large', signer: rs.signer },
+    { name: 'patient-view (RS384)', scenario: 'patient-view', signer: rs.signer },
+  ];
+  for (const run of runs) {
+    const s = SCENARIOS[run.scenario];
+    const endpoint = `/cds-services/${s.serviceId}`;
+    const body = JSON.stringify(s.body());
+    const svc: LoadResult[] = [];
+    const base: LoadResult[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      // Same tokens for both: each process keeps its own jti replay cache.
+      const tokens = await mint(run.signer, endpoint, REQUESTS);
+      svc.push(await load(servicePort, endpoint, body, tokens));
+      base.push(await load(baselinePort, endpoint, body, tokens));
+    }
+    const a = merge(svc);
+    const b = merge(base);
+    results[run.name] = { service: a, baseline: b, ratio: a.rps / b.rps, rounds: ROUNDS, requestsPerRun: REQUESTS, connections: CONNECTIONS };
+    table.push({ scenario: run.name, 'service req/s': a.rps, 'baseline req/s': b.rps, ratio: (a.rps / b.rps).toFixed(2), 'p50 ms': a.p50.toFixed(1), 'p99 ms': a.p99.toFixed(1), 'max ms': a.max.toFixed(0), 'baseline p99 ms': b.p99.toFixed(1), errors: a.errors + b.errors });
+  }
+
+  // Prefetch fallback: every key fetched from a FHIR server that answers in 50 ms.
+  const fallbackLatencies: number[] = [];
+  const fallbackTokens = await mint(rs.signer, '/cds-services/opioid-order-select', 60);
+  for (let i = 0; i < 60; i++) {
+    const t = performance.now();
+    const res = await fetch(`http://127.0.0.1:${servicePort}/cds-services/opioid-order-select`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fallbackTokens[i]}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...fallback.body, fhirServer: fhirBase, fhirAuthorization: { access_token: 'bench', token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'cds' } }),
+    });
+    const json = (await res.json()) as { cards?: unknown[] };
+    if (res.status !== 200 || !json.cards?.length) throw new Error(`fallback call failed: ${res.status}`);
+    if (i >= 10) fallbackLatencies.push(performance.now() - t);
+  }
+  fallbackLatencies.sort((x, y) => x - y);
+  const fallbackResult = { p50: fallbackLatencies[Math.floor(fallbackLatencies.length / 2)]!, max: fallbackLatencies.at(-1)!, fhirDelayMs: 50, keysFetched: 7 };
+  results['prefetch fallback (FHIR 50 ms)'] = fallbackResult;
+
+  const rss = { service: peakRssMb(service.pid), baseline: peakRssMb(baseline.pid) };
+  service.kill('SIGTERM');
+  baseline.kill('SIGTERM');
+  fhirServer.close();
+
+  const rulesDir = path.join(ROOT, 'rules');
+  const cardsDir = path.join(ROOT, 'cards');
+  const micro = await microScenarios(rulesDir, cardsDir);
+  const orders = await scaleOrders(rulesDir, cardsDir, [10, 20, 50, 100, 200]);
+  const rules = await scaleRules(rulesDir, cardsDir, [20, 50, 100, 200, 500]);
+
+  console.log(`\nHTTP (${CONNECTIONS} connections, ${ROUNDS} rounds x ${REQUESTS} requests, alternating service and baseline)`);
+  console.table(table);
+  console.log(`Prefetch fallback, FHIR server answering in 50 ms: p50 ${fallbackResult.p50.toFixed(1)} ms, max ${fallbackResult.max.toFixed(1)} ms (7 keys fetched in parallel)`);
+  console.log(`Peak RSS: service ${rss.service} MB, baseline ${rss.baseline} MB; start-up to first successful hook call: ${startupMs.toFixed(0)} ms`);
+  console.log('\nClinical path in-process (request parsed; prefetch, context, facts, rules, cards):');
+  console.table(Object.fromEntries(Object.entries(micro).map(([k, v]) => [k, { 'µs/call': v.usPerCall.toFixed(1), iterations: v.iterations }])));
+  console.log('Scaling with record size (order-sign, µs/call):');
+  console.table(orders.map((o) => ({ 'active orders': o.orders, 'µs/call': o.usPerCall.toFixed(1), 'vs 20 orders': (o.usPerCall / orders.find((x) => x.orders === 20)!.usPerCall).toFixed(2) })));
+  console.log('Scaling with rule count (order-select small, µs/call; reload of the whole set):');
+  console.table(rules.map((r) => ({ rules: r.rules, 'µs/call': r.usPerCall.toFixed(1), 'reload ms': r.reloadMs.toFixed(1) })));
+
+  const out = { at: new Date().toISOString(), node: process.version, cpus: os.cpus().length, http: results, rss, startupMs, micro, scaling: { orders, rules } };
+  fs.mkdirSync(path.join(ROOT, 'bench-results'), { recursive: true });
+  const file = path.join(ROOT, 'bench-results', `${out.at.replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, JSON.stringify(out, null, 2));
+  console.log(`\nwritten ${path.relative(ROOT, file)}`);
+  fs.rmSync(work, { recursive: true, force: true });
+  process.exit(0);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
