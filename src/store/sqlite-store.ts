@@ -169,6 +169,7 @@ class SqliteStore implements Store {
   private readonly insertFeedback;
   private readonly deleteExpired;
   private readonly insertException;
+  private sync: 'full' | 'normal' = 'full';
 
   constructor(private readonly db: Database.Database) {
     this.insertCard = db.prepare(
@@ -194,6 +195,10 @@ class SqliteStore implements Store {
 
   recordIssuedCards(cards: readonly IssuedCard[]): void {
     if (cards.length === 0) return;
+    // Issued cards are written on every hook call: committed without waiting
+    // for the disk (WAL, synchronous=NORMAL: safe across a process crash; a
+    // power cut may lose the last ones, whose feedback would then be refused).
+    // Feedback and exceptions always wait for the disk.
     this.write(() => {
       for (const c of cards) {
         this.insertCard.run({
@@ -210,7 +215,7 @@ class SqliteStore implements Store {
           card_values: JSON.stringify(c.values),
         });
       }
-    });
+    }, 'normal');
   }
 
   findIssuedCard(uuid: string): IssuedCard | undefined {
@@ -308,8 +313,14 @@ class SqliteStore implements Store {
   }
 
   /** Runs a write in a transaction; storage failures become StoreUnavailableError (the caller answers 503). */
-  private write<T>(fn: () => T): T {
-    return this.read(() => this.db.transaction(fn)());
+  private write<T>(fn: () => T, sync: 'full' | 'normal' = 'full'): T {
+    return this.read(() => {
+      if (sync !== this.sync) {
+        this.db.pragma(`synchronous = ${sync.toUpperCase()}`);
+        this.sync = sync;
+      }
+      return this.db.transaction(fn)();
+    });
   }
 
   private read<T>(fn: () => T): T {
