@@ -2,7 +2,10 @@ import { buildPatientContext, type PatientContext } from '../clinical/patient-co
 import type { CdsService } from '../services/service.js';
 import { StoreUnavailableError, type ExceptionOnFile, type IssuedCard, type Store } from '../store/store.js';
 import { parseHookRequest } from './hook-request.js';
-import { resolvePrefetch, type PrefetchOptions } from './prefetch.js';
+import type { FhirResource } from 'fhir/r4';
+import { fhirShapeProblems } from './fhir-shape.js';
+import { invalidRequest, preconditionFailed } from './outcome.js';
+import { resolvePrefetch, type PrefetchOptions, type ResolvedPrefetch } from './prefetch.js';
 import type { Card, CdsResponse, HookName } from './types.js';
 import { PROVENANCE_EXTENSION } from './types.js';
 
@@ -39,11 +42,12 @@ export interface HookOutcome {
 /** validation -> prefetch -> patient context -> rules -> cards -> issued cards recorded. Transport-free. */
 export async function handleHook(service: CdsService, body: unknown, deps: HookDeps, options: { debug: boolean; budget?: AbortSignal }): Promise<HookOutcome> {
   const request = parseHookRequest(body, service.definition.hook);
-  const prefetch = await resolvePrefetch(
+  const resolved = await resolvePrefetch(
     request,
     { templates: service.definition.prefetch, required: service.requiredPrefetch },
     { ...deps.prefetch, budget: options.budget },
   );
+  const prefetch = checkResourceShapes(request.context.draftOrders ?? [], resolved, service.requiredPrefetch);
   const now = deps.now();
   // Exceptions on file quiet repeat alerts; if the store cannot be read, the
   // full alerts show (never the other way round).
@@ -80,6 +84,33 @@ export async function handleHook(service: CdsService, body: unknown, deps: HookD
     prefetchUnavailable: prefetch.unavailable.map((u) => u.key),
     issuedRecorded,
   };
+}
+
+/**
+ * Wrongly typed elements in what the client sent are a 400 naming where they
+ * are; in what this service fetched itself, the key is treated as unavailable
+ * (a 412 if it was required), since the client cannot fix it.
+ */
+function checkResourceShapes(drafts: readonly FhirResource[], prefetch: ResolvedPrefetch, required: readonly string[]): ResolvedPrefetch {
+  const problems: { path: string; message: string }[] = [];
+  drafts.forEach((r, i) => {
+    for (const p of fhirShapeProblems(r)) problems.push({ path: `context.draftOrders.entry[${i}].resource`, message: p });
+  });
+  const resources = new Map(prefetch.resources);
+  const unavailable = [...prefetch.unavailable];
+  for (const [key, list] of prefetch.resources) {
+    const bad = list.flatMap((r) => fhirShapeProblems(r).map((p) => `${r.resourceType}${r.id ? `/${r.id}` : ''} ${p}`));
+    if (bad.length === 0) continue;
+    if (!prefetch.fetched.includes(key)) {
+      for (const b of bad.slice(0, 5)) problems.push({ path: `prefetch.${key}`, message: b });
+      continue;
+    }
+    if (required.includes(key)) throw preconditionFailed(`Required data '${key}' could not be used: the FHIR server returned malformed resources`);
+    resources.delete(key);
+    unavailable.push({ key, reason: 'the FHIR server returned malformed resources' });
+  }
+  if (problems.length > 0) throw invalidRequest(problems);
+  return { resources, unavailable, fetched: prefetch.fetched };
 }
 
 function issuedCard(card: Card, serviceId: string, hookInstance: string, context: PatientContext, now: Date, ttlMs: number): IssuedCard {

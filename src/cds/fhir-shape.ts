@@ -1,0 +1,114 @@
+import type { FhirResource } from 'fhir/r4';
+import { z } from 'zod';
+
+/**
+ * The FHIR elements the clinical code reads, with their types, checked once
+ * at the door. Everything else in a resource is left alone (passthrough), and
+ * every element may be absent (order-select drafts are often incomplete); a
+ * present element of the wrong type is an error the client is told about, not
+ * a crash deep in the clinical code.
+ */
+const str = z.string();
+const num = z.number().finite();
+const coding = z.object({ system: str.optional(), code: str.optional(), display: str.optional() }).passthrough();
+const concept = z.object({ text: str.optional(), coding: z.array(coding).optional() }).passthrough();
+const reference = z.object({ reference: str.optional(), display: str.optional() }).passthrough();
+const quantity = z.object({ value: num.optional(), unit: str.optional(), code: str.optional(), system: str.optional() }).passthrough();
+const period = z.object({ start: str.optional(), end: str.optional() }).passthrough();
+const doseAndRate = z.object({ doseQuantity: quantity.optional(), doseRange: z.object({ low: quantity.optional(), high: quantity.optional() }).passthrough().optional() }).passthrough();
+const dosage = z
+  .object({
+    sequence: num.optional(),
+    text: str.optional(),
+    asNeededBoolean: z.boolean().optional(),
+    asNeededCodeableConcept: concept.optional(),
+    timing: z
+      .object({
+        code: concept.optional(),
+        repeat: z
+          .object({
+            frequency: num.optional(),
+            frequencyMax: num.optional(),
+            period: num.optional(),
+            periodMax: num.optional(),
+            periodUnit: str.optional(),
+            timeOfDay: z.array(str).optional(),
+            when: z.array(str).optional(),
+          })
+          .passthrough()
+          .optional(),
+      })
+      .passthrough()
+      .optional(),
+    doseAndRate: z.union([z.array(doseAndRate), doseAndRate]).optional(),
+  })
+  .passthrough();
+const dosages = z.union([z.array(dosage), dosage]);
+const medication = z
+  .object({
+    code: concept.optional(),
+    form: concept.optional(),
+    ingredient: z.array(z.object({ itemCodeableConcept: concept.optional(), strength: z.object({ numerator: quantity.optional(), denominator: quantity.optional() }).passthrough().optional() }).passthrough()).optional(),
+  })
+  .passthrough();
+const medicationUse = {
+  id: str.optional(),
+  status: str.optional(),
+  medicationCodeableConcept: concept.optional(),
+  medicationReference: reference.optional(),
+  contained: z.array(z.object({ resourceType: str }).passthrough()).optional(),
+};
+
+const SHAPES: Record<string, z.ZodType> = {
+  Patient: z.object({ id: str.optional(), birthDate: str.optional() }).passthrough(),
+  MedicationRequest: z
+    .object({
+      ...medicationUse,
+      intent: str.optional(),
+      category: z.array(concept).optional(),
+      authoredOn: str.optional(),
+      dosageInstruction: dosages.optional(),
+      priorPrescription: reference.optional(),
+      reasonCode: z.array(concept).optional(),
+      dispenseRequest: z.object({ expectedSupplyDuration: quantity.optional() }).passthrough().optional(),
+    })
+    .passthrough(),
+  MedicationStatement: z.object({ ...medicationUse, dosage: dosages.optional(), basedOn: z.array(reference).optional(), effectiveDateTime: str.optional(), effectivePeriod: period.optional() }).passthrough(),
+  Medication: medication,
+  Observation: z
+    .object({
+      id: str.optional(),
+      status: str.optional(),
+      code: concept.optional(),
+      valueString: str.optional(),
+      valueCodeableConcept: concept.optional(),
+      effectiveDateTime: str.optional(),
+      effectivePeriod: period.optional(),
+      issued: str.optional(),
+      component: z.array(z.object({ code: concept.optional(), valueString: str.optional(), valueCodeableConcept: concept.optional() }).passthrough()).optional(),
+    })
+    .passthrough(),
+  Condition: z.object({ clinicalStatus: concept.optional(), verificationStatus: concept.optional(), code: concept.optional() }).passthrough(),
+  Procedure: z.object({ status: str.optional(), code: concept.optional(), performedDateTime: str.optional(), performedPeriod: period.optional() }).passthrough(),
+  DetectedIssue: z
+    .object({
+      id: str.optional(),
+      status: str.optional(),
+      code: concept.optional(),
+      detail: str.optional(),
+      identifiedDateTime: str.optional(),
+      author: reference.optional(),
+      extension: z.array(z.object({ url: str, valueDecimal: num.optional(), valueString: str.optional(), valueDate: str.optional() }).passthrough()).optional(),
+      mitigation: z.array(z.object({ action: concept.optional(), date: str.optional(), author: reference.optional() }).passthrough()).optional(),
+    })
+    .passthrough(),
+};
+
+/** Problems with the elements this service reads, as "path: message"; empty when the resource is usable. */
+export function fhirShapeProblems(resource: FhirResource): string[] {
+  const shape = SHAPES[resource.resourceType];
+  if (!shape) return [];
+  const result = shape.safeParse(resource);
+  if (result.success) return [];
+  return result.error.issues.slice(0, 5).map((i) => `${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '')}: ${i.message}`);
+}
