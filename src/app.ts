@@ -13,7 +13,9 @@ import {
   serviceUnavailable,
   unauthorized,
   unsupportedMediaType,
+  tooManyRequests,
 } from './cds/outcome.js';
+import { createRateLimiter } from './cds/rate-limit.js';
 import { auditRouter } from './admin/audit-router.js';
 import type { Logger } from './logger.js';
 import { findService, services } from './services/index.js';
@@ -145,6 +147,7 @@ function cors(origins: Config['corsOrigins']) {
 }
 
 function authenticate(deps: AppDeps) {
+  const limiter = createRateLimiter(deps.config.auth.rateLimitPerMinute);
   return async (req: Request, res: Response, next: NextFunction) => {
     if (!deps.verifier) return next();
     // aud is the URL of the endpoint called, from the configured public base
@@ -158,6 +161,7 @@ function authenticate(deps: AppDeps) {
       res.locals.authFailure = e instanceof Error ? e.message : 'rejected';
       return next(unauthorized());
     }
+    if (!limiter.take(res.locals.clientIss as string)) return next(tooManyRequests());
     next();
   };
 }

@@ -27,6 +27,7 @@ const envSchema = z.object({
   CORS_ORIGINS: z.string().default('*'),
   PREFETCH_TIMEOUT_MS: positiveInt.default(2000),
   PREFETCH_MAX_PAGES: positiveInt.default(5),
+  PREFETCH_MAX_BYTES: positiveInt.default(20 * 1024 * 1024),
   HOOK_BUDGET_MS: positiveInt.default(4000),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'like 1mb or 512kb').default('1mb'),
   FEEDBACK_CARD_TTL_DAYS: positiveInt.default(30),
@@ -34,6 +35,7 @@ const envSchema = z.object({
   CDS_DEBUG: booleanFlag.default(false),
   ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+  CDS_RATE_LIMIT_PER_MINUTE: positiveInt.default(60_000),
   PDMP_URL: z.string().url().default('https://www.cdc.gov/overdose-prevention/hcp/clinical-guidance/prescription-drug-monitoring-programs.html'),
   MME_FACTOR_SETS: z.string().default('mme-factors-cdc-2022'),
 });
@@ -52,13 +54,15 @@ export interface Config {
     readonly algorithms: readonly string[];
     readonly maxLifetimeSeconds: number;
     readonly clockSkewSeconds: number;
+    /** Requests per minute allowed to each CDS client (issuer). */
+    readonly rateLimitPerMinute: number;
   };
   readonly dataDir: string;
   readonly rulesDir: string;
   readonly cardsDir: string;
   /** `*` or a list of exact origins. */
   readonly corsOrigins: '*' | readonly string[];
-  readonly prefetch: { readonly timeoutMs: number; readonly maxPages: number };
+  readonly prefetch: { readonly timeoutMs: number; readonly maxPages: number; readonly maxBodyBytes: number };
   readonly hookBudgetMs: number;
   readonly bodyLimit: string;
   readonly feedbackCardTtlDays: number;
@@ -100,12 +104,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       algorithms,
       maxLifetimeSeconds: e.CDS_JWT_MAX_LIFETIME_SECONDS,
       clockSkewSeconds: e.CDS_JWT_CLOCK_SKEW_SECONDS,
+      rateLimitPerMinute: e.CDS_RATE_LIMIT_PER_MINUTE,
     },
     dataDir: path.resolve(e.DATA_DIR),
     rulesDir: path.resolve(e.RULES_DIR),
     cardsDir: path.resolve(e.CARDS_DIR),
     corsOrigins: e.CORS_ORIGINS.trim() === '*' ? '*' : e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
-    prefetch: { timeoutMs: e.PREFETCH_TIMEOUT_MS, maxPages: e.PREFETCH_MAX_PAGES },
+    prefetch: { timeoutMs: e.PREFETCH_TIMEOUT_MS, maxPages: e.PREFETCH_MAX_PAGES, maxBodyBytes: e.PREFETCH_MAX_BYTES },
     hookBudgetMs: e.HOOK_BUDGET_MS,
     bodyLimit: e.BODY_LIMIT,
     feedbackCardTtlDays: e.FEEDBACK_CARD_TTL_DAYS,

@@ -25,6 +25,8 @@ export const FACT_CATALOG: readonly FactDefinition[] = [
   patient('patient.ageYears', 'number', 'Age in whole years at the time of the call (null when no birth date).', 45),
   patient('patient.tonsillectomy', 'boolean', 'A tonsillectomy or adenoidectomy is on record (procedure or indication).', false),
   patient('patient.breastfeeding', 'boolean', 'Breastfeeding or lactation is recorded.', false),
+  patient('data.checksMissing', 'boolean', 'Some prefetch data could not be had, so some safety checks were not done.', false),
+  patient('data.unavailable', 'list', 'What could not be checked, for people.', []),
   patient('data.unavailableNote', 'string', 'Sentence naming the data that could not be checked (empty when all was available).', ''),
 
   patient('cyp2d6.hasResult', 'boolean', 'A final CYP2D6 result (genotype or phenotype) is on file.', true),

@@ -96,6 +96,8 @@ export function mmePatientFacts(
     'patient.ageYears': age,
     'patient.tonsillectomy': tonsil,
     'patient.breastfeeding': breastfeeding,
+    'data.checksMissing': unavailable.length > 0,
+    'data.unavailable': unavailable,
     'data.unavailableNote': unavailable.length ? `Could not be checked (data unavailable): ${unavailable.join(', ')}.` : '',
     'mme.hasOpioids': anyOpioid,
     'mme.total': summary.total,
