@@ -1,14 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import express from 'express';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { createFhirRouter, createFhirStore } from '../sandbox/fhir-server.js';
+import { freePort, mint, peakRssMb, PUBLIC_BASE_URL, ROOT, signer, startProcess, type Signer } from './harness.js';
 import { microScenarios, scaleOrders, scaleRules } from './micro.js';
 import { fallbackPatient, SCENARIOS, type ScenarioName } from './scenarios.js';
 
@@ -21,66 +19,9 @@ import { fallbackPatient, SCENARIOS, type ScenarioName } from './scenarios.js';
  * writes bench-results/<time>.json. Environment: BENCH_ROUNDS (3),
  * BENCH_REQUESTS (2000 per run), BENCH_CONNECTIONS (20), BENCH_QUICK=1.
  */
-const ROOT = path.resolve(import.meta.dirname, '../../..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (process.env.BENCH_QUICK ? 1 : 3));
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? (process.env.BENCH_QUICK ? 500 : 2000));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
-const PUBLIC_BASE_URL = 'http://bench.invalid';
-
-interface Signer {
-  readonly alg: 'RS384' | 'ES384';
-  readonly iss: string;
-  readonly kid: string;
-  readonly key: CryptoKey;
-}
-
-async function signer(alg: 'RS384' | 'ES384'): Promise<{ signer: Signer; jwk: object }> {
-  const { privateKey, publicKey } = await generateKeyPair(alg);
-  const kid = `bench-${alg}`;
-  return { signer: { alg, iss: `https://bench-ehr/${alg}`, kid, key: privateKey }, jwk: { ...(await exportJWK(publicKey)), kid, alg } };
-}
-
-async function mint(s: Signer, endpoint: string, n: number): Promise<string[]> {
-  const iat = Math.floor(Date.now() / 1000);
-  const out: string[] = [];
-  for (let i = 0; i < n; i++) {
-    out.push(await new SignJWT({}).setProtectedHeader({ alg: s.alg, kid: s.kid, typ: 'JWT' }).setIssuer(s.iss).setAudience(`${PUBLIC_BASE_URL}${endpoint}`).setIssuedAt(iat).setExpirationTime(iat + 280).setJti(randomUUID()).sign(s.key));
-  }
-  return out;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function peakRssMb(pid: number | undefined): number | null {
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]);
-    return Math.round(kb / 1024);
-  } catch {
-    return null;
-  }
-}
-
-function startProcess(script: string, env: Record<string, string>, readyText: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let seen = false;
-    child.stdout!.on('data', (d: Buffer) => {
-      if (!seen && d.toString().includes(readyText)) {
-        seen = true;
-        resolve(child);
-      }
-    });
-    child.once('exit', (code) => !seen && reject(new Error(`${script} exited with ${code}`)));
-  });
-}
 
 interface LoadResult {
   readonly rps: number;

@@ -51,8 +51,8 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     LOG_LEVEL: 'info',
     ...options.env,
   });
-  const logs = options.logs;
-  const logger = createLogger(config.logLevel, { write: (line: string) => void logs?.push(line) });
+  const logs = options.logs ?? [];
+  const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(line) });
   const service = await composeService(config, logger, { now: options.now });
   return {
     app: service.app,
@@ -66,6 +66,22 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     close() {
       service.close();
       if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+      assertLogsClean(logs);
     },
   };
+}
+
+/**
+ * Every test service's logs are scanned when it closes: no bearer token or
+ * JWT, and none of the patient identifiers and names the tests use, may ever
+ * appear in a log line.
+ */
+export function assertLogsClean(lines: readonly string[]): void {
+  const text = lines.join('\n');
+  const leaks = [
+    /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}/.exec(text)?.[0],
+    /good-token|access_token/.exec(text)?.[0],
+    /scenario-patient|Test Patient|"patientId"/.exec(text)?.[0],
+  ].filter(Boolean);
+  if (leaks.length > 0) throw new Error(`log lines leak sensitive data: ${leaks.map((l) => l!.slice(0, 20)).join(', ')}`);
 }

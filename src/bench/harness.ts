@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+
+/** Shared pieces of `npm run bench` and `npm run soak`: processes, ports, client keys and tokens. */
+export const ROOT = path.resolve(import.meta.dirname, '../../..');
+/** Both the service and the baseline are configured with this public URL, so one token fits both. */
+export const PUBLIC_BASE_URL = 'http://bench.invalid';
+
+export interface Signer {
+  readonly alg: 'RS384' | 'ES384';
+  readonly iss: string;
+  readonly kid: string;
+  readonly key: CryptoKey;
+}
+
+export async function signer(alg: 'RS384' | 'ES384'): Promise<{ signer: Signer; jwk: object }> {
+  const { privateKey, publicKey } = await generateKeyPair(alg);
+  const kid = `bench-${alg}`;
+  return { signer: { alg, iss: `https://bench-ehr/${alg}`, kid, key: privateKey }, jwk: { ...(await exportJWK(publicKey)), kid, alg } };
+}
+
+export async function mint(s: Signer, endpoint: string, n: number): Promise<string[]> {
+  const iat = Math.floor(Date.now() / 1000);
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push(await new SignJWT({}).setProtectedHeader({ alg: s.alg, kid: s.kid, typ: 'JWT' }).setIssuer(s.iss).setAudience(`${PUBLIC_BASE_URL}${endpoint}`).setIssuedAt(iat).setExpirationTime(iat + 280).setJti(randomUUID()).sign(s.key));
+  }
+  return out;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function peakRssMb(pid: number | undefined): number | null {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]);
+    return Math.round(kb / 1024);
+  } catch {
+    return null;
+  }
+}
+
+export function startProcess(script: string, env: Record<string, string>, readyText: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let seen = false;
+    child.stdout!.on('data', (d: Buffer) => {
+      if (!seen && d.toString().includes(readyText)) {
+        seen = true;
+        resolve(child);
+      }
+    });
+    child.once('exit', (code) => !seen && reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
