@@ -16,7 +16,7 @@ export type Authorization = 'allow' | 'unauthorized' | 'forbidden';
 
 export interface FhirServerOptions {
   /** Decides each request from its bearer token; default allows everything. */
-  readonly authorize?: (req: { token: string | undefined; method: string; resourceType?: string; patientId?: string }) => Authorization;
+  readonly authorize?: (req: { token: string | undefined; method: string; resourceType?: string; patientId?: string }) => Authorization | Promise<Authorization>;
   /** SMART endpoints advertised in /metadata. */
   readonly smart?: { readonly authorizeUrl: string; readonly tokenUrl: string };
 }
@@ -75,7 +75,7 @@ export function createFhirRouter(store: FhirStore, options: FhirServerOptions = 
     }
     const patientId = resourceType === 'Patient' ? id : (query.get('patient') ?? query.get('subject') ?? '').replace(/^Patient\//, '') || undefined;
     const auth = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const decision = options.authorize?.({ token: auth, method: req.method, resourceType, patientId }) ?? 'allow';
+    const decision = (await options.authorize?.({ token: auth, method: req.method, resourceType, patientId })) ?? 'allow';
     if (decision === 'unauthorized') {
       res.status(401).setHeader('WWW-Authenticate', 'Bearer realm="fhir"').type(FHIR_JSON).send(JSON.stringify(outcome('login', 'A valid bearer token is required')));
       return;
