@@ -44,8 +44,11 @@ async function main(): Promise<void> {
       logger.warn('grace period over; closing remaining connections');
       server.closeAllConnections();
     }, config.shutdownGraceMs).unref();
+    // Keep-alive connections become idle once their request is answered: close them as they do.
+    const reaper = setInterval(() => server.closeIdleConnections(), 100).unref();
     server.close(() => {
       clearTimeout(force);
+      clearInterval(reaper);
       service.close();
       logger.info('stopped');
       process.exit(0);
