@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { painDomain, type PainKnowledge } from '../clinical/domain.js';
-import { buildPatientContext } from '../clinical/patient-context.js';
+import { patientContextFor } from '../cds/hook-handler.js';
 import { parseHookRequest } from '../cds/hook-request.js';
 import { resolvePrefetch } from '../cds/prefetch.js';
 import { loadConfig } from '../config.js';
@@ -35,15 +35,7 @@ export async function timeClinicalPath(runtime: RuleRuntime<PainKnowledge>, serv
   const spec = { templates: service.definition.prefetch, required: service.requiredPrefetch };
   const once = async () => {
     const prefetch = await resolvePrefetch(request, spec, { timeoutMs: 1000, maxPages: 1 });
-    const context = buildPatientContext({
-      now: NOW,
-      patientId: request.context.patientId,
-      userId: request.context.userId,
-      draftOrders: request.context.draftOrders ?? [],
-      selections: request.context.selections,
-      prefetchResources: prefetch.resources.values(),
-      unavailable: prefetch.unavailable,
-    });
+    const context = patientContextFor(request, prefetch, NOW);
     return runtime.decide({ serviceId, context, debug: false });
   };
   for (let i = 0; i < 200; i++) await once();

@@ -6,7 +6,7 @@ import type { FhirResource } from 'fhir/r4';
 import { fhirShapeProblems } from './fhir-shape.js';
 import { invalidRequest, preconditionFailed } from './outcome.js';
 import { resolvePrefetch, type PrefetchOptions, type ResolvedPrefetch } from './prefetch.js';
-import type { Card, CdsResponse, HookName } from './types.js';
+import type { Card, CdsResponse, HookName, HookRequest } from './types.js';
 import { PROVENANCE_EXTENSION } from './types.js';
 
 /**
@@ -57,16 +57,7 @@ export async function handleHook(service: CdsService, body: unknown, deps: HookD
   } catch (e) {
     if (!(e instanceof StoreUnavailableError)) throw e;
   }
-  const context = buildPatientContext({
-    storedExceptions,
-    now,
-    patientId: request.context.patientId,
-    userId: request.context.userId,
-    draftOrders: request.context.draftOrders ?? [],
-    selections: request.context.selections,
-    prefetchResources: prefetch.resources.values(),
-    unavailable: prefetch.unavailable,
-  });
+  const context = patientContextFor(request, prefetch, now, storedExceptions);
   const decision = await deps.engine.decide({ serviceId: service.definition.id, hook: request.hook, context, debug: options.debug });
   // A store that is full or locked must not take the advice away: the cards
   // still go out, and feedback on them will be refused until storage recovers.
@@ -84,6 +75,20 @@ export async function handleHook(service: CdsService, body: unknown, deps: HookD
     prefetchUnavailable: prefetch.unavailable.map((u) => u.key),
     issuedRecorded,
   };
+}
+
+/** The patient context of a validated request and its resolved prefetch. */
+export function patientContextFor(request: HookRequest, prefetch: ResolvedPrefetch, now: Date, storedExceptions: readonly ExceptionOnFile[] = []): PatientContext {
+  return buildPatientContext({
+    now,
+    patientId: request.context.patientId,
+    userId: request.context.userId,
+    draftOrders: request.context.draftOrders ?? [],
+    selections: request.context.selections,
+    prefetchResources: prefetch.resources.values(),
+    unavailable: prefetch.unavailable,
+    storedExceptions,
+  });
 }
 
 /**

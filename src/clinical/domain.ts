@@ -92,7 +92,7 @@ export function computePainFacts(context: PatientContext, k: PainKnowledge): Fac
   const active = records.filter(isActiveUse);
   const cyp2d6 = assessCyp2d6({ observations: context.observations, activeMedications: active, resolveMedication: context.resolveMedication }, k.cyp2d6);
   const exceptions = exceptionsOnFile(context, k.overrideReasons);
-  const mme = mmePatientFacts(context, records, k, pdmpReviewedByOverride(exceptions));
+  const mme = mmePatientFacts(context, records, k, pdmpReviewedByOverride(exceptions, k.overrideReasons));
   const patient = {
     ...pgxPatientFacts(cyp2d6, k.cyp2d6),
     ...mme.facts,

@@ -12,6 +12,8 @@ const reason = z
     validityDays: z.number().int().positive(),
     topics: z.array(z.string().min(1)).min(1),
     hl7Code: z.string().optional(),
+    /** Choosing this reason documents a PDMP review (CDC 2022 recommendation 9). */
+    recordsPdmpReview: z.boolean().optional(),
   })
   .strict();
 

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { buildPatientContext } from '../clinical/patient-context.js';
+import { patientContextFor } from '../cds/hook-handler.js';
 import { parseHookRequest } from '../cds/hook-request.js';
 import { resolvePrefetch } from '../cds/prefetch.js';
 import { findService, services } from '../services/index.js';
@@ -26,15 +26,7 @@ if (!service) {
 const { runtime } = loadRuntimeOrExit();
 const request = parseHookRequest(body, service.definition.hook);
 const prefetch = await resolvePrefetch(request, { templates: service.definition.prefetch, required: [] }, { timeoutMs: 1000, maxPages: 1 });
-const context = buildPatientContext({
-  now: new Date(),
-  patientId: request.context.patientId,
-  userId: request.context.userId,
-  draftOrders: request.context.draftOrders ?? [],
-  selections: request.context.selections,
-  prefetchResources: prefetch.resources.values(),
-  unavailable: prefetch.unavailable,
-});
+const context = patientContextFor(request, prefetch, new Date());
 const decision = await runtime.decide({ serviceId: service.definition.id, context, debug: true });
 console.log(`Service ${service.definition.id}: ${decision.cards.length} card(s)`);
 for (const c of decision.cards) console.log(`  [${c.indicator}] ${c.summary}  (rule ${c.extension[PROVENANCE_EXTENSION].ruleId})`);

@@ -19,9 +19,10 @@ export function exceptionPatientFacts(exceptions: readonly ExceptionOnFile[], no
   };
 }
 
-/** When the PDMP was last reviewed according to overrides with the reason "PDMP reviewed" (a way to record a review from the card). */
-export function pdmpReviewedByOverride(exceptions: readonly ExceptionOnFile[]): Date | undefined {
-  const times = exceptions.filter((e) => e.reasonCode === 'pdmp-reviewed').map((e) => e.createdAt.getTime());
+/** When the PDMP was last reviewed according to overrides with a reason that records a review (a way to record it from the card). */
+export function pdmpReviewedByOverride(exceptions: readonly ExceptionOnFile[], reasons: OverrideReasonTable): Date | undefined {
+  const recording = new Set(reasons.reasons.filter((r) => r.recordsPdmpReview).map((r) => r.code));
+  const times = exceptions.filter((e) => recording.has(e.reasonCode)).map((e) => e.createdAt.getTime());
   return times.length ? new Date(Math.max(...times)) : undefined;
 }
 

@@ -7,10 +7,6 @@ import { ageInYears, cnsDepressants, daysBetween, daysSupply, hasRecord, lastPdm
 
 /** Dose and safeguard facts (CDC 2022) for rules and templates. */
 const DAY = 86_400_000;
-// How far back "recent opioid use" and "PDMP reviewed recently" look, and what counts as long-term therapy (CDC 2022).
-const RECENT_USE_DAYS = 90;
-const PDMP_REVIEW_DAYS = 90;
-const LONG_TERM_DAYS = 28;
 
 const PRETTY_UNAVAILABLE: Record<string, string> = {
   medicationRequests: 'active medication orders',
@@ -60,26 +56,30 @@ export function mmePatientFacts(
 
   const documented = lastPdmpReview(context.procedures, context.observations, vs);
   const lastReview = [documented, pdmpReviewRecorded].filter((d): d is Date => d !== undefined).sort((a, b) => b.getTime() - a.getTime())[0];
-  const reviewedRecently = lastReview !== undefined && now.getTime() - lastReview.getTime() <= PDMP_REVIEW_DAYS * DAY;
   const opioidOrders = [...active, ...context.draftOrders].filter((o) => {
     const id = identifyOpioid(o, context.resolveMedication, k.mme);
     return id.kind !== 'not-opioid' && !id.oudTreatment;
   });
-  const longTerm = opioidOrders.some((o) => {
-    if (o.resourceType === 'MedicationRequest') {
-      const supply = daysSupply(o);
-      if (supply !== undefined && supply >= LONG_TERM_DAYS) return true;
-      if (o.status === 'active' && o.authoredOn && daysBetween(new Date(o.authoredOn), now) >= LONG_TERM_DAYS) return true;
-    }
-    return false;
-  });
-  const recentUse = records.some((o) => {
+  // How long opioid therapy has gone on, and when opioids were last used: the rules decide what is long-term or recent.
+  const opioidDays = Math.max(
+    0,
+    ...opioidOrders.map((o) => {
+      if (o.resourceType !== 'MedicationRequest') return 0;
+      const supply = daysSupply(o) ?? 0;
+      const running = o.status === 'active' && o.authoredOn ? daysBetween(new Date(o.authoredOn), now) : 0;
+      return Math.max(supply, running);
+    }),
+  );
+  const lastUse = records.reduce<number | null>((latest, o) => {
     const id = identifyOpioid(o, context.resolveMedication, k.mme);
-    if (id.kind === 'not-opioid' || id.oudTreatment) return false;
-    if (isActiveUse(o)) return true;
+    if (id.kind === 'not-opioid' || id.oudTreatment) return latest;
+    if (isActiveUse(o)) return 0;
     const when = o.resourceType === 'MedicationRequest' ? o.authoredOn : (o.effectiveDateTime ?? o.effectivePeriod?.end);
-    return when !== undefined && now.getTime() - Date.parse(when) <= RECENT_USE_DAYS * DAY;
-  });
+    const t = when ? Date.parse(when) : NaN;
+    if (Number.isNaN(t)) return latest;
+    const days = Math.max(0, Math.floor((now.getTime() - t) / DAY));
+    return latest === null ? days : Math.min(latest, days);
+  }, null);
 
   const incompleteNote = summary.complete
     ? ''
@@ -123,28 +123,28 @@ export function mmePatientFacts(
       : '',
     'opioids.draftCount': draftOpioids.length,
     'opioids.activeCount': summary.painOpioidActive,
-    'opioids.recentUse': recentUse,
+    'opioids.daysSinceLastUse': lastUse,
     'naloxone.onHand': naloxone !== undefined,
     'safeguards.riskFactors': riskFactors,
-    'safeguards.summaryNote': summaryNote(riskFactors, naloxone, lastReview, reviewedRecently, longTerm),
+    'safeguards.summaryNote': summaryNote(riskFactors, naloxone, lastReview),
     'cns.classes': classes,
     'cns.drugs': [...new Set(cns.map((c) => c.drug))],
     'cns.benzodiazepine': benzo,
     'cns.coPrescribedWithThisOrder': coPrescribed,
     'cns.tripleNote': triple ? '**An opioid, a benzodiazepine and another CNS depressant are combined:** this combination carries the highest risk.' : '',
     'risk.oudOrOverdose': oud.length > 0,
-    'therapy.longTerm': longTerm,
-    'pdmp.reviewedRecently': reviewedRecently,
+    'therapy.opioidDays': opioidDays,
+    'pdmp.daysSinceReview': lastReview ? daysBetween(lastReview, now) : null,
     'pdmp.lastReviewText': lastReview ? `last review on record ${lastReview.toISOString().slice(0, 10)}` : 'no review on record',
   };
   return { facts, summary };
 }
 
-function summaryNote(risks: string[], naloxone: string | undefined, lastReview: Date | undefined, reviewed: boolean, longTerm: boolean): string {
+function summaryNote(risks: string[], naloxone: string | undefined, lastReview: Date | undefined): string {
   const parts = [
     `**Risk factors:** ${risks.length ? risks.join('; ') : 'none found'}.`,
     `**Naloxone on hand:** ${naloxone ? `yes (${naloxone})` : 'no'}.`,
-    `**PDMP:** ${lastReview ? `last reviewed ${lastReview.toISOString().slice(0, 10)}` : 'no review on record'}${longTerm && !reviewed ? ' (overdue for long-term therapy)' : ''}.`,
+    `**PDMP:** ${lastReview ? `last reviewed ${lastReview.toISOString().slice(0, 10)}` : 'no review on record'}.`,
   ];
   return parts.join(' ');
 }
