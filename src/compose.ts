@@ -4,7 +4,7 @@ import { createClientTrust } from './cds/auth/client-trust.js';
 import { loadTrustedClients } from './cds/auth/clients-file.js';
 import { ensureDevClient } from './cds/auth/dev-client.js';
 import { exceptionPolicy, painDomain, type PainKnowledge } from './clinical/domain.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import type { Logger } from './logger.js';
 import { RuleRuntime } from './rules/runtime.js';
 import { services } from './services/index.js';
@@ -31,9 +31,9 @@ export interface ComposeOptions {
 
 export async function composeService(config: Config, logger: Logger, options: ComposeOptions = {}): Promise<ComposedService> {
   const rules = RuleRuntime.load({ rulesDir: config.rulesDir, cardsDir: config.cardsDir }, painDomain(config), services.map((s) => s.definition.id));
+  const { verifier, devClient } = await clientVerifier(config, logger);
   const store = openSqliteStore({ dataDir: config.dataDir });
   try {
-    const { verifier, devClient } = await clientVerifier(config, logger);
     const app = createApp({
       config,
       engine: rules,
@@ -65,7 +65,10 @@ async function clientVerifier(config: Config, logger: Logger): Promise<{ verifie
   if (config.auth.clientsFile) {
     return { verifier: createClientTrust({ clients: loadTrustedClients(config.auth.clientsFile), ...options }) };
   }
-  // No CDS_CLIENTS: local development mode. Trust only a key made for this machine.
+  // No CDS_CLIENTS: local development mode. Trust only a key made for this machine, and never in production.
+  if (config.production) {
+    throw new ConfigError('Invalid configuration:\n  CDS_CLIENTS: required in production (NODE_ENV=production); the development key is for local use only');
+  }
   const devClient = await ensureDevClient(config.dataDir);
   logger.warn({ iss: devClient.iss }, 'CDS_CLIENTS is not set: local development mode, trusting only the development client key in DATA_DIR');
   return { verifier: createClientTrust({ clients: [devClient.client], ...options }), devClient };

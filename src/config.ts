@@ -13,6 +13,7 @@ const booleanFlag = z
 const positiveInt = z.coerce.number().int().positive();
 
 const envSchema = z.object({
+  NODE_ENV: z.string().default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
   PUBLIC_BASE_URL: z.string().url().optional(),
@@ -43,6 +44,8 @@ const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 export interface Config {
+  /** NODE_ENV=production: the development key is never trusted. */
+  readonly production: boolean;
   readonly port: number;
   readonly host: string;
   /** Base URL clients use to reach this service; JWT `aud` is checked against it. */
@@ -95,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n  CDS_JWT_ALGORITHMS: ${forbidden.join(', ')} can never be trusted`);
   }
   return {
+    production: e.NODE_ENV === 'production',
     port: e.PORT,
     host: e.HOST,
     publicBaseUrl,

@@ -193,3 +193,21 @@ describe('issued cards', () => {
     store.close();
   });
 });
+
+describe('configuration', () => {
+  test('production without CDS_CLIENTS refuses to start, before touching DATA_DIR', async () => {
+    const { composeService } = await import('../../src/compose.js');
+    const { loadConfig } = await import('../../src/config.js');
+    const { createLogger } = await import('../../src/logger.js');
+    const dir = path.join(tempDir(), 'data');
+    const config = loadConfig({ NODE_ENV: 'production', DATA_DIR: dir, RULES_DIR: path.join(REPO_ROOT, 'rules'), CARDS_DIR: path.join(REPO_ROOT, 'cards') });
+    await expect(composeService(config, createLogger('silent'))).rejects.toThrow('CDS_CLIENTS: required in production');
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  test('a bad environment variable stops start-up with a message naming it', async () => {
+    const { loadConfig } = await import('../../src/config.js');
+    expect(() => loadConfig({ PORT: 'eighty', CDS_AUTH: 'maybe' })).toThrow(/PORT[\s\S]*CDS_AUTH/);
+    expect(() => loadConfig({ CDS_JWT_ALGORITHMS: 'ES384,HS256' })).toThrow('HS256 can never be trusted');
+  });
+});
