@@ -18,6 +18,8 @@ const valueSet = z
     ranges: z.array(z.object({ system: z.string().min(1), from: z.string().min(1), to: z.string().min(1) }).strict()).default([]),
     names: z.array(z.string().min(1)).default([]),
     excludeNames: z.array(z.string().min(1)).default([]),
+    /** Codes matching these patterns are not members even when a prefix or range matches (ICD-10 codes compared without dots). */
+    excludePatterns: z.array(z.object({ system: z.string().min(1), pattern: z.string().min(1), display: z.string().optional() }).strict()).default([]),
   })
   .strict();
 
@@ -48,6 +50,7 @@ interface Compiled {
   readonly ranges: readonly { system: string; from: string; to: string }[];
   readonly names?: RegExp;
   readonly exclude?: RegExp;
+  readonly excludeCodes: readonly { system: string; pattern: RegExp }[];
 }
 
 export interface ValueSets {
@@ -69,6 +72,7 @@ export function compileValueSets(table: ValueSetTable): ValueSets {
       ranges: vs.ranges.map((r) => ({ system: r.system, from: normIcd(r.from), to: normIcd(r.to) })),
       names: words(vs.names),
       exclude: words(vs.excludeNames),
+      excludeCodes: vs.excludePatterns.map((p) => ({ system: p.system, pattern: new RegExp(p.pattern, 'i') })),
     });
   }
   return {
@@ -81,6 +85,7 @@ export function compileValueSets(table: ValueSetTable): ValueSets {
       for (const c of concept.coding ?? []) {
         if (!c.system || !c.code) continue;
         const code = c.system === ICD10 ? normIcd(c.code) : c.code;
+        if (set.excludeCodes.some((x) => x.system === c.system && x.pattern.test(code))) continue;
         const key = `${c.system}|${code}`;
         if (set.codes.has(key)) return set.codes.get(key) ?? c.display ?? code;
         if (set.prefixes.some((p) => p.system === c.system && code.startsWith(p.prefix))) return c.display ?? c.code;
