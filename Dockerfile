@@ -16,6 +16,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY rules ./rules
 COPY cards ./cards
+COPY src/smart-app ./src/smart-app
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8080

@@ -1,8 +1,11 @@
 import type express from 'express';
 import { createApp, type ClientVerifier } from './app.js';
+import { appApiRouter } from './app-api.js';
+import { smartAppRouter } from './smart-app.js';
 import { createClientTrust } from './cds/auth/client-trust.js';
 import { loadTrustedClients } from './cds/auth/clients-file.js';
-import { ensureDevClient } from './cds/auth/dev-client.js';
+import { ensureDevClient, type DevClient } from './cds/auth/dev-client.js';
+import { createDemoEhr, type DemoEhr } from './sandbox/demo-ehr.js';
 import { exceptionPolicy, painDomain, type PainKnowledge } from './clinical/domain.js';
 import { ConfigError, type Config } from './config.js';
 import type { Logger } from './logger.js';
@@ -20,7 +23,7 @@ export interface ComposedService {
   readonly rules: RuleRuntime<PainKnowledge>;
   readonly store: Store;
   /** Set in local development mode (no CDS_CLIENTS): the key the service trusts. */
-  readonly devClient?: Awaited<ReturnType<typeof ensureDevClient>>;
+  readonly devClient?: DevClient;
   close(): void;
 }
 
@@ -32,6 +35,7 @@ export interface ComposeOptions {
 export async function composeService(config: Config, logger: Logger, options: ComposeOptions = {}): Promise<ComposedService> {
   const rules = RuleRuntime.load({ rulesDir: config.rulesDir, cardsDir: config.cardsDir }, painDomain(config), services.map((s) => s.definition.id));
   const { verifier, devClient } = await clientVerifier(config, logger);
+  const demo = await demoEhr(config, devClient, logger, options.now);
   const store = openSqliteStore({ dataDir: config.dataDir });
   try {
     const app = createApp({
@@ -41,7 +45,12 @@ export async function composeService(config: Config, logger: Logger, options: Co
       verifier,
       logger,
       now: options.now,
-      mount: options.mount,
+      mount: [
+        ...(demo?.mounts ?? []),
+        { path: '/app', router: smartAppRouter() },
+        { path: '/app-api', router: appApiRouter({ config, rules, store, now: options.now ?? (() => new Date()), fhirServers: () => [...config.appFhirServers, ...(demo ? [demo.fhirBaseUrl] : [])] }) },
+        ...(options.mount ?? []),
+      ],
       exceptionFor: exceptionPolicy(rules),
       health: () => rules.health(),
     });
@@ -52,7 +61,18 @@ export async function composeService(config: Config, logger: Logger, options: Co
   }
 }
 
-async function clientVerifier(config: Config, logger: Logger): Promise<{ verifier: ClientVerifier | undefined; devClient?: Awaited<ReturnType<typeof ensureDevClient>> }> {
+/** The demo EHR runs only with the development client (it signs the demo's hook calls) and never in production. */
+async function demoEhr(config: Config, devClient: DevClient | undefined, logger: Logger, now?: () => Date): Promise<DemoEhr | undefined> {
+  const wanted = config.demo === 'on' || (config.demo === 'auto' && devClient !== undefined);
+  if (!wanted) return undefined;
+  if (config.production || !devClient) {
+    throw new ConfigError('Invalid configuration:\n  DEMO: the demo EHR needs local development mode (no CDS_CLIENTS, not production)');
+  }
+  logger.warn('DEMO EHR is on: a sandbox FHIR server with synthetic patients is served at /ehr, /fhir and /smart');
+  return createDemoEhr({ publicBaseUrl: config.publicBaseUrl, devClient, ...(now ? { now } : {}) });
+}
+
+async function clientVerifier(config: Config, logger: Logger): Promise<{ verifier: ClientVerifier | undefined; devClient?: DevClient }> {
   const options = {
     algorithms: [...config.auth.algorithms],
     maxLifetimeSeconds: config.auth.maxLifetimeSeconds,

@@ -37,6 +37,8 @@ const envSchema = z.object({
   ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   CDS_RATE_LIMIT_PER_MINUTE: positiveInt.default(60_000),
+  DEMO: z.enum(['auto', 'on', 'off']).default('auto'),
+  APP_FHIR_SERVERS: z.string().default(''),
   PDMP_URL: z.string().url().default('https://www.cdc.gov/overdose-prevention/hcp/clinical-guidance/prescription-drug-monitoring-programs.html'),
   MME_FACTOR_SETS: z.string().default('mme-factors-cdc-2022'),
 });
@@ -74,6 +76,10 @@ export interface Config {
   readonly debug: boolean;
   readonly adminToken: string | undefined;
   readonly shutdownGraceMs: number;
+  /** Demo EHR (FHIR server, SMART authorization, order screen): `auto` = on in local development mode only. */
+  readonly demo: 'auto' | 'on' | 'off';
+  /** FHIR servers the SMART app's summary call may read from (the EHR's FHIR base URLs). */
+  readonly appFhirServers: readonly string[];
   /** Link on the PDMP card: the state PDMP's address. */
   readonly pdmpUrl: string;
   /** Knowledge tables of MME factors, in order of preference (the first that has a factor wins). */
@@ -122,6 +128,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     debug: e.CDS_DEBUG,
     adminToken: e.ADMIN_TOKEN,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    demo: e.DEMO,
+    appFhirServers: e.APP_FHIR_SERVERS.split(',').map((u) => u.trim().replace(/\/+$/, '')).filter(Boolean),
     pdmpUrl: e.PDMP_URL,
     mmeFactorSets: e.MME_FACTOR_SETS.split(',').map((s) => s.trim()).filter(Boolean),
   };

@@ -1,0 +1,191 @@
+// The pain-management SMART app: reads the computed picture from the CDS
+// service (same numbers as the cards) and writes justifications to the EHR's
+// FHIR server as DetectedIssue (+ Goal) resources with the app's own token.
+import { decodeJwt } from './vendor/jose/index.js';
+
+const $ = (id) => document.getElementById(id);
+const FORM_KEY = 'pain-app-justification';
+
+function el(tag, text, attrs = {}) {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = String(text);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+
+function table(headers, rows) {
+  const t = el('table');
+  const head = el('tr');
+  for (const h of headers) head.append(el('th', h, { scope: 'col' }));
+  t.append(head);
+  for (const r of rows) {
+    const tr = el('tr');
+    for (const c of r) tr.append(el('td', c ?? ''));
+    t.append(tr);
+  }
+  return t;
+}
+
+/** Plain words for what went wrong. */
+function explain(error) {
+  const status = error?.status ?? error?.response?.status;
+  if (status === 401) return 'Your session with the EHR has expired. Launch the app again from the EHR; what you typed is kept.';
+  if (status === 403) return 'The EHR did not allow this. Ask for write access to this patient\'s record; what you typed is kept.';
+  if (error instanceof TypeError) return 'The EHR could not be reached (network). Check the connection and try again; what you typed is kept.';
+  return `The EHR answered with an error${status ? ` (${status})` : ''}. Try again; what you typed is kept.`;
+}
+
+function renderPgx(c) {
+  const body = $('pgx-body');
+  if (!c['cyp2d6.hasResult']) return body.append(el('p', 'No CYP2D6 result on file.'));
+  body.append(
+    table(['', ''], [
+      ['Result', c['cyp2d6.basis']],
+      ['Diplotype', c['cyp2d6.diplotype'] ?? 'phenotype only'],
+      ['Activity score', c['cyp2d6.activityScore'] ?? 'none'],
+      ['Phenotype from genotype', c['cyp2d6.genotypePhenotype']],
+      ['Phenotype to act on', c['cyp2d6.phenotype']],
+      ['CYP2D6 inhibitors in use', (c['cyp2d6.inhibitors'] ?? []).join(', ') || 'none'],
+    ]),
+  );
+  if (c['cyp2d6.phenoconversionNote']) body.append(el('p', c['cyp2d6.phenoconversionNote'], { class: 'warn' }));
+  body.append(el('h3', 'Analgesics'), table(['Analgesic', 'Affected here', 'CPIC advice'], (c['cyp2d6.analgesics'] ?? []).map((a) => [a.drug, a.affected === true ? 'yes' : a.affected === false ? 'no' : 'unknown', a.advice])));
+  body.append(el('p', `Interpretation: ${c['cyp2d6.dataVersion']}`));
+}
+
+/** Total MME at the end of each of the last six months, from when the current orders started, with the 50 and 90 lines. */
+function chart(orders, now) {
+  const months = Array.from({ length: 6 }, (_, i) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 5 + i + 1, 0)));
+  const totals = months.map((m) => orders.filter((o) => !o.isDraft && typeof o.mme === 'number' && (!o.since || new Date(o.since) <= m)).reduce((s, o) => s + o.mme, 0));
+  const max = Math.max(100, ...totals) * 1.1;
+  const w = 480, h = 160, x = (i) => 40 + i * 80, y = (v) => h - 20 - (v / max) * (h - 30);
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${w} ${h}`);
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', `Total MME per month: ${totals.map((t, i) => `${months[i].toISOString().slice(0, 7)} ${Math.round(t)}`).join(', ')}`);
+  const add = (tag, attrs, text) => {
+    const n = document.createElementNS(ns, tag);
+    for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
+    if (text) n.textContent = text;
+    svg.append(n);
+  };
+  for (const t of [50, 90]) {
+    add('line', { x1: 30, x2: w - 10, y1: y(t), y2: y(t), stroke: t === 90 ? '#a30000' : '#b45309', 'stroke-dasharray': '4 3' });
+    add('text', { x: w - 60, y: y(t) - 3 }, `${t} MME`);
+  }
+  add('polyline', { points: totals.map((t, i) => `${x(i)},${y(t)}`).join(' '), fill: 'none', stroke: '#123b6d', 'stroke-width': 2 });
+  totals.forEach((t, i) => add('text', { x: x(i) - 15, y: h - 5 }, months[i].toISOString().slice(2, 7)));
+  return svg;
+}
+
+function renderMme(m, now) {
+  const body = $('mme-body');
+  body.append(el('p', `${Math.round(m['mme.total'])} MME/day${m['mme.complete'] ? '' : ' (incomplete: the real total is higher)'}`, { class: 'big' }));
+  if (m['mme.outOfScope']) body.append(el('p', `CDC thresholds do not apply: ${m['mme.outOfScopeReasons'].join('; ')}`));
+  body.append(table(['Order', 'Sig', 'Daily amount', 'Factor', 'MME/day'], (m['mme.orders'] ?? []).map((o) => [o.drug, o.sig, o.dailyAmount, o.factor, o.mme])));
+  body.append(chart(m['mme.orders'] ?? [], now));
+  body.append(el('p', `Conversion factors: ${m['mme.factorSet']}`));
+}
+
+function renderSafeguards(s) {
+  $('sg-body').append(
+    table(['', ''], [
+      ['Naloxone on hand', s['naloxone.onHand'] ? 'yes' : 'no'],
+      ['PDMP', s['pdmp.lastReviewText']],
+      ['CNS depressants', (s['cns.drugs'] ?? []).join(', ') || 'none'],
+      ['Risk factors', (s['safeguards.riskFactors'] ?? []).join('; ') || 'none'],
+    ]),
+  );
+}
+
+function renderExceptions(list) {
+  const body = $('ex-body');
+  body.replaceChildren();
+  if (!list.length) return body.append(el('p', 'None.'));
+  body.append(table(['Alert', 'Reason', 'By', 'From', 'Until', 'Source'], list.map((e) => [e.topic, e.reasonDisplay, e.userId, e.createdAt.slice(0, 10), e.expiresAt.slice(0, 10), e.source])));
+}
+
+function keepTyping(form) {
+  const saved = JSON.parse(sessionStorage.getItem(FORM_KEY) ?? '{}');
+  for (const [k, v] of Object.entries(saved)) {
+    const field = form.elements[k];
+    if (!field) continue;
+    if (field.type === 'checkbox') field.checked = v;
+    else field.value = v;
+  }
+  form.addEventListener('input', () => {
+    const values = {};
+    for (const e of form.elements) if (e.name) values[e.name] = e.type === 'checkbox' ? e.checked : e.value;
+    sessionStorage.setItem(FORM_KEY, JSON.stringify(values));
+  });
+}
+
+async function main() {
+  const client = await FHIR.oauth2.ready();
+  const token = client.state.tokenResponse;
+  const user = token.id_token ? decodeJwt(token.id_token) : {};
+  const res = await fetch('/app-api/summary', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ fhirServer: client.state.serverUrl, patientId: client.patient.id }),
+  });
+  if (!res.ok) throw Object.assign(new Error('summary'), { status: res.status });
+  const summary = await res.json();
+  const p = summary.patient ?? {};
+  const name = p.name?.[0]?.text ?? [p.name?.[0]?.given?.join(' '), p.name?.[0]?.family].filter(Boolean).join(' ');
+  $('banner').textContent = `${name || 'Unknown patient'} · born ${p.birthDate ?? 'unknown'} · ${p.gender ?? ''} · signed in as ${user.fhirUser ?? 'unknown user'}`;
+  const now = new Date();
+  renderPgx(summary.cyp2d6);
+  renderMme(summary.mme, now);
+  renderSafeguards(summary.safeguards);
+  renderExceptions(summary.exceptions);
+  const view = new URLSearchParams(token.appContext ?? '').get('view');
+  if (view) document.getElementById(view)?.scrollIntoView();
+
+  const form = $('justification');
+  for (const r of summary.overrideReasons) form.elements.reason.append(new Option(r.display, r.code));
+  if (view === 'pgx' || view === 'mme') form.elements.topic.value = view;
+  keepTyping(form);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const f = form.elements;
+    const reason = summary.overrideReasons.find((r) => r.code === f.reason.value);
+    const at = new Date().toISOString();
+    const practitioner = (user.fhirUser ?? '').replace(/^.*\/(Practitioner\/[^/]+)$/, '$1') || undefined;
+    const issue = {
+      resourceType: 'DetectedIssue',
+      status: 'final',
+      code: { coding: [{ system: 'urn:pain-cds:card-topic', code: f.topic.value, display: f.topic.selectedOptions[0].textContent }] },
+      patient: { reference: `Patient/${client.patient.id}` },
+      identifiedDateTime: at,
+      ...(practitioner ? { author: { reference: practitioner } } : {}),
+      detail: f.rationale.value,
+      extension: [
+        { url: 'urn:pain-cds:review-date', valueDate: f.review.value },
+        ...(f.topic.value === 'mme' ? [{ url: 'urn:pain-cds:justified-mme', valueDecimal: summary.mme['mme.total'] }] : []),
+        ...(f.pdmp.value ? [{ url: 'urn:pain-cds:pdmp-reviewed', valueDate: f.pdmp.value }] : []),
+        { url: 'urn:pain-cds:naloxone-offered', valueBoolean: f.naloxone.checked },
+      ],
+      mitigation: [{ action: { coding: [{ system: reason.system, code: reason.code, display: reason.display }] }, date: at, ...(practitioner ? { author: { reference: practitioner } } : {}) }],
+    };
+    try {
+      const saved = await client.create(issue);
+      for (const goal of f.goals.value.split('\n').map((g) => g.trim()).filter(Boolean)) {
+        await client.create({ resourceType: 'Goal', lifecycleStatus: 'active', description: { text: goal }, subject: { reference: `Patient/${client.patient.id}` }, addresses: [{ reference: `DetectedIssue/${saved.id}` }] });
+      }
+      sessionStorage.removeItem(FORM_KEY);
+      $('result').className = 'ok';
+      $('result').textContent = `Justification saved (DetectedIssue/${saved.id}); the alert stays quiet until ${f.review.value} unless the situation changes.`;
+      form.reset();
+    } catch (error) {
+      $('result').className = 'error';
+      $('result').textContent = explain(error);
+    }
+  });
+}
+
+main().catch((error) => {
+  $('message').className = 'error';
+  $('message').textContent = explain(error);
+});

@@ -1,0 +1,114 @@
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { composeService, type ComposedService } from '../../src/compose.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { REPO_ROOT } from '../helpers/service.js';
+
+/**
+ * The whole story in a real browser (Debian chromium via playwright-core):
+ * the demo EHR orders codeine for a poor metabolizer and takes the safer
+ * alternative; overrides a high-dose alert with a reason and sees it quiet
+ * next time; launches the SMART app from a card, documents a justification,
+ * and the next hook call honours it. Screenshots go to test-artifacts/.
+ */
+const SHOTS = path.join(REPO_ROOT, 'test-artifacts', 'screenshots');
+let service: ComposedService;
+let server: Server;
+let browser: Browser;
+let base: string;
+
+beforeAll(async () => {
+  const port = await new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+  base = `http://127.0.0.1:${port}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pain-cds-e2e-'));
+  const config = loadConfig({ PORT: String(port), PUBLIC_BASE_URL: base, DATA_DIR: dataDir, RULES_DIR: path.join(REPO_ROOT, 'rules'), CARDS_DIR: path.join(REPO_ROOT, 'cards'), LOG_LEVEL: 'warn', DEMO: 'on' });
+  service = await composeService(config, createLogger('warn'));
+  server = await new Promise<Server>((resolve) => {
+    const s = service.app.listen(port, '127.0.0.1', () => resolve(s));
+  });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  fs.mkdirSync(SHOTS, { recursive: true });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.closeAllConnections();
+  server?.close();
+  service?.close();
+});
+
+async function order(page: Page, patient: string, drug: string) {
+  await page.selectOption('#patient', patient);
+  await page.selectOption('#drug', drug);
+  await page.click('#select-button');
+  await expect.poll(() => page.textContent('#status'), { timeout: 10_000 }).toMatch(/card\(s\)|answered/);
+}
+
+const cardTitles = (page: Page) => page.$$eval('#cards article h3', (hs) => hs.map((h) => h.textContent ?? ''));
+
+test('the whole workflow in a browser', async () => {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  const outside: string[] = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(base)) outside.push(r.url());
+  });
+  await page.goto(`${base}/ehr/`);
+  await expect.poll(() => page.$$eval('#patient option', (o) => o.length)).toBeGreaterThan(5);
+
+  // 1. Codeine for the poor metabolizer: PGx card, accept the safer alternative.
+  await order(page, 'pgx-poor', 'codeine');
+  expect(await cardTitles(page)).toContain('Avoid codeine: CYP2D6 poor metabolizer');
+  await page.screenshot({ path: path.join(SHOTS, 'order-screen-pgx-card.png'), fullPage: true });
+  await page.click('#cards article button:has-text("★")');
+  await expect.poll(() => page.textContent('#draft')).toContain('Acetaminophen 500 MG');
+
+  // 2. Oxycodone for the patient stable at 80 MME/day: override with "stable long-term therapy", then quiet.
+  await order(page, 'mme-stable-80', 'oxycodone');
+  expect((await cardTitles(page)).join('|')).toContain('at or above 90');
+  const mmeCard = page.locator('#cards article', { hasText: 'at or above 90' });
+  await mmeCard.locator('select').selectOption('stable-long-term');
+  await mmeCard.locator('button:has-text("Override")').click();
+  await expect.poll(() => page.textContent('#status')).toContain('Overridden');
+  await order(page, 'mme-stable-80', 'oxycodone');
+  expect((await cardTitles(page)).join('|')).toContain('justified exception on file');
+  await page.screenshot({ path: path.join(SHOTS, 'order-screen-quiet-card.png'), fullPage: true });
+
+  // 3. Launch the SMART app from the PGx card and document a justification.
+  await order(page, 'pgx-poor', 'codeine');
+  const pgxCard = page.locator('#cards article', { hasText: 'Avoid codeine' });
+  await pgxCard.locator('button:has-text("Open the pain management app")').click();
+  await page.waitForURL(/\/app\/index\.html/, { timeout: 15_000 });
+  await expect.poll(() => page.textContent('#banner'), { timeout: 15_000 }).toContain('Maria Poor');
+  expect(await page.textContent('#pgx-body')).toContain('Poor metabolizer');
+  await page.selectOption('#topic', 'pgx');
+  await page.selectOption('#reason', 'pgx-reviewed');
+  await page.fill('#rationale', 'Discussed with the patient; short course, acetaminophen alone failed.');
+  await page.fill('#goals', 'Walk 20 minutes a day');
+  await page.fill('#review', '2026-12-31');
+  await page.screenshot({ path: path.join(SHOTS, 'smart-app.png'), fullPage: true });
+  await page.click('#justification button[type=submit]');
+  await expect.poll(() => page.textContent('#result'), { timeout: 10_000 }).toContain('Justification saved');
+
+  // 4. The next hook call sees the justification written by the app.
+  await page.goto(`${base}/ehr/`);
+  await expect.poll(() => page.$$eval('#patient option', (o) => o.length)).toBeGreaterThan(5);
+  await order(page, 'pgx-poor', 'codeine');
+  expect((await cardTitles(page)).join('|')).toContain('justified exception on file');
+  expect(outside).toEqual([]);
+  await context.close();
+}, 120_000);
