@@ -24,6 +24,8 @@ export interface ComposedService {
   readonly store: Store;
   /** Set in local development mode (no CDS_CLIENTS): the key the service trusts. */
   readonly devClient?: DevClient;
+  /** The demo EHR (FHIR server, SMART authorization, order screen at /ehr/), when demo mode is on. */
+  readonly demo?: DemoEhr;
   close(): void;
 }
 
@@ -54,7 +56,7 @@ export async function composeService(config: Config, logger: Logger, options: Co
       exceptionFor: exceptionPolicy(rules),
       health: () => rules.health(),
     });
-    return { app, rules, store, ...(devClient ? { devClient } : {}), close: () => store.close() };
+    return { app, rules, store, ...(devClient ? { devClient } : {}), ...(demo ? { demo } : {}), close: () => store.close() };
   } catch (e) {
     store.close();
     throw e;

@@ -38,7 +38,11 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   CDS_RATE_LIMIT_PER_MINUTE: positiveInt.default(60_000),
   DEMO: z.enum(['auto', 'on', 'off']).default('auto'),
-  APP_FHIR_SERVERS: z.string().default(''),
+  APP_FHIR_SERVERS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((u) => u.trim().replace(/\/+$/, '')).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'a comma-separated list of http(s) FHIR base URLs'))),
   PDMP_URL: z.string().url().default('https://www.cdc.gov/overdose-prevention/hcp/clinical-guidance/prescription-drug-monitoring-programs.html'),
   MME_FACTOR_SETS: z.string().default('mme-factors-cdc-2022'),
 });
@@ -103,6 +107,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (forbidden.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  CDS_JWT_ALGORITHMS: ${forbidden.join(', ')} can never be trusted`);
   }
+  if (e.DEMO === 'on' && (e.NODE_ENV === 'production' || e.CDS_CLIENTS)) {
+    throw new ConfigError('Invalid configuration:\n  DEMO: the demo EHR runs only in local development mode (no CDS_CLIENTS, not production)');
+  }
   return {
     production: e.NODE_ENV === 'production',
     port: e.PORT,
@@ -129,7 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.ADMIN_TOKEN,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     demo: e.DEMO,
-    appFhirServers: e.APP_FHIR_SERVERS.split(',').map((u) => u.trim().replace(/\/+$/, '')).filter(Boolean),
+    appFhirServers: e.APP_FHIR_SERVERS,
     pdmpUrl: e.PDMP_URL,
     mmeFactorSets: e.MME_FACTOR_SETS.split(',').map((s) => s.trim()).filter(Boolean),
   };

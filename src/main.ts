@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const devToken = dev
     ? await mintClientToken({ privateKey: dev.privateKey, kid: dev.kid, iss: dev.iss, alg: 'ES384', audience: `${config.publicBaseUrl}/cds-services` })
     : undefined;
-  printWelcome(config, summary.rules, devToken);
+  printWelcome(config, summary.rules, devToken, service.demo ? `${config.publicBaseUrl}/ehr/` : undefined);
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -69,13 +69,20 @@ function listen(app: express.Express, config: Config): Promise<Server> {
   });
 }
 
-function printWelcome(config: Config, rules: number, devToken: string | undefined): void {
+function printWelcome(config: Config, rules: number, devToken: string | undefined, demoUrl: string | undefined): void {
   const base = config.publicBaseUrl;
   const lines = [
     '',
     `Pain-management CDS Hooks service listening on ${base}`,
     `  discovery: ${base}/cds-services   health: ${base}/healthz   rules loaded: ${rules}`,
   ];
+  if (demoUrl) {
+    lines.push(
+      '',
+      `DEMO EHR (synthetic patients, off in production): open ${demoUrl} in a browser,`,
+      '  pick a patient and a drug, see the cards, accept, override, sign, and launch the SMART app.',
+    );
+  }
   if (devToken) {
     lines.push(
       '',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import express from 'express';
-import type { MedicationRequest } from 'fhir/r4';
+import { z } from 'zod';
 import { mintClientToken, type DevClient } from '../cds/auth/dev-client.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { createFhirRouter, createFhirStore } from './fhir-server.js';
@@ -16,6 +16,23 @@ import { createSmartAuth, type SmartAuth } from './smart-auth.js';
  * fetches what it needs from the FHIR server.
  */
 export const SMART_CLIENT_ID = 'pain-app';
+
+const demoPatientId = z.string().refine((id) => DEMO_PATIENTS.some((p) => p.id === id), 'not a demo patient');
+const hookBody = z.object({
+  hook: z.enum(['order-select', 'order-sign']),
+  patientId: demoPatientId,
+  drafts: z.array(z.looseObject({ resourceType: z.literal('MedicationRequest'), id: z.string().min(1).max(64) })).min(1).max(20),
+});
+const feedbackBody = z.object({ serviceId: z.string().regex(/^opioid-[a-z-]+$/), feedback: z.array(z.unknown()).min(1).max(20) });
+const launchBody = z.object({ patientId: demoPatientId, appContext: z.string().max(256).optional() });
+
+/** The demo API's answer to a body it cannot use: 400 with the fields named. */
+function parse<T>(schema: z.ZodType<T>, req: express.Request, res: express.Response): T | undefined {
+  const parsed = schema.safeParse(req.body);
+  if (parsed.success) return parsed.data;
+  res.status(400).json({ error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+  return undefined;
+}
 
 export interface DemoEhr {
   readonly mounts: { path: string; router: express.Router }[];
@@ -45,11 +62,9 @@ export async function createDemoEhr(options: { publicBaseUrl: string; devClient:
   api.use(express.json({ limit: '256kb' }));
   api.get('/patients', (_req, res) => void res.json(DEMO_PATIENTS.map(({ id, label, story }) => ({ id, label, story }))));
   api.post('/hook', async (req, res) => {
-    const { hook, patientId, drafts } = req.body as { hook: 'order-select' | 'order-sign'; patientId: string; drafts: MedicationRequest[] };
-    if (!DEMO_PATIENTS.some((p) => p.id === patientId) || (hook !== 'order-select' && hook !== 'order-sign') || !Array.isArray(drafts)) {
-      res.status(400).json({ error: 'hook, a demo patientId and drafts are required' });
-      return;
-    }
+    const body = parse(hookBody, req, res);
+    if (!body) return;
+    const { hook, patientId, drafts } = body;
     const access = await smart.issueAccessToken({ patient: patientId, practitioner: 'Practitioner/prac-1', scope: 'patient/*.read', clientId: 'cds-service' });
     const context: Record<string, unknown> = { userId: 'Practitioner/prac-1', patientId, draftOrders: { resourceType: 'Bundle', type: 'collection', entry: drafts.map((resource) => ({ resource })) } };
     if (hook === 'order-select') context.selections = drafts.map((d) => `MedicationRequest/${d.id}`);
@@ -64,20 +79,16 @@ export async function createDemoEhr(options: { publicBaseUrl: string; devClient:
     res.status(result.status).json({ serviceId, ...(result.body as object) });
   });
   api.post('/feedback', async (req, res) => {
-    const { serviceId, feedback } = req.body as { serviceId: string; feedback: unknown[] };
-    if (!/^opioid-[a-z-]+$/.test(serviceId ?? '')) {
-      res.status(400).json({ error: 'serviceId is required' });
-      return;
-    }
+    const body = parse(feedbackBody, req, res);
+    if (!body) return;
+    const { serviceId, feedback } = body;
     const result = await call(`/cds-services/${serviceId}/feedback`, { feedback });
     res.status(result.status).json(result.body);
   });
   api.post('/launch', (req, res) => {
-    const { patientId, appContext } = req.body as { patientId: string; appContext?: string };
-    if (!DEMO_PATIENTS.some((p) => p.id === patientId)) {
-      res.status(400).json({ error: 'unknown demo patient' });
-      return;
-    }
+    const body = parse(launchBody, req, res);
+    if (!body) return;
+    const { patientId, appContext } = body;
     const launch = smart.createLaunch({ patient: patientId, practitioner: 'Practitioner/prac-1', ...(appContext ? { appContext } : {}) });
     res.json({ url: `${base}/app/launch.html?iss=${encodeURIComponent(fhirBaseUrl)}&launch=${encodeURIComponent(launch)}` });
   });

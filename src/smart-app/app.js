@@ -32,7 +32,13 @@ function explain(error) {
   if (status === 401) return 'Your session with the EHR has expired. Launch the app again from the EHR; what you typed is kept.';
   if (status === 403) return 'The EHR did not allow this. Ask for write access to this patient\'s record; what you typed is kept.';
   if (error instanceof TypeError) return 'The EHR could not be reached (network). Check the connection and try again; what you typed is kept.';
-  return `The EHR answered with an error${status ? ` (${status})` : ''}. Try again; what you typed is kept.`;
+  if (status) return `The EHR answered with an error (${status}). Try again; what you typed is kept.`;
+  return 'The app met an unexpected problem (details in the browser console). Try again; what you typed is kept.';
+}
+
+function humanName(names) {
+  const n = names?.[0];
+  return n?.text ?? [n?.prefix?.join(' '), n?.given?.join(' '), n?.family].filter(Boolean).join(' ');
 }
 
 function renderPgx(c) {
@@ -70,6 +76,7 @@ function chart(orders, now) {
     if (text) n.textContent = text;
     svg.append(n);
   };
+  add('text', { x: 2, y: 10 }, 'MME/day');
   for (const t of [50, 90]) {
     add('line', { x1: 30, x2: w - 10, y1: y(t), y2: y(t), stroke: t === 90 ? '#a30000' : '#b45309', 'stroke-dasharray': '4 3' });
     add('text', { x: w - 60, y: y(t) - 3 }, `${t} MME`);
@@ -83,8 +90,9 @@ function renderMme(m, now) {
   const body = $('mme-body');
   body.append(el('p', `${Math.round(m['mme.total'])} MME/day${m['mme.complete'] ? '' : ' (incomplete: the real total is higher)'}`, { class: 'big' }));
   if (m['mme.outOfScope']) body.append(el('p', `CDC thresholds do not apply: ${m['mme.outOfScopeReasons'].join('; ')}`));
-  body.append(table(['Order', 'Sig', 'Daily amount', 'Factor', 'MME/day'], (m['mme.orders'] ?? []).map((o) => [o.drug, o.sig, o.dailyAmount, o.factor, o.mme])));
-  body.append(chart(m['mme.orders'] ?? [], now));
+  const orders = m['mme.orders'] ?? [];
+  if (!orders.length) body.append(el('p', 'No active opioid orders.'));
+  else body.append(table(['Order', 'Sig', 'Daily amount', 'Factor', 'MME/day'], orders.map((o) => [o.drug, o.sig, o.dailyAmount, o.factor, o.mme ?? o.reason])), chart(orders, now));
   body.append(el('p', `Conversion factors: ${m['mme.factorSet']}`));
 }
 
@@ -133,8 +141,12 @@ async function main() {
   if (!res.ok) throw Object.assign(new Error('summary'), { status: res.status });
   const summary = await res.json();
   const p = summary.patient ?? {};
-  const name = p.name?.[0]?.text ?? [p.name?.[0]?.given?.join(' '), p.name?.[0]?.family].filter(Boolean).join(' ');
-  $('banner').textContent = `${name || 'Unknown patient'} · born ${p.birthDate ?? 'unknown'} · ${p.gender ?? ''} · signed in as ${user.fhirUser ?? 'unknown user'}`;
+  // The signed-in user's name when the EHR lets the app read it; otherwise the fhirUser reference.
+  // (Not client.user: fhirclient decodes the id_token with atob, which fails on base64url.)
+  const userRef = String(user.fhirUser ?? '').replace(/^.*\/([A-Za-z]+\/[^/]+)$/, '$1');
+  const practitionerName = userRef ? await client.request(userRef).then((u) => humanName(u.name)).catch(() => '') : '';
+  const userText = practitionerName || userRef || 'unknown user';
+  $('banner').textContent = `${humanName(p.name) || 'Unknown patient'} · born ${p.birthDate ?? 'unknown'} · ${p.gender ?? ''} · signed in as ${userText}`;
   const now = new Date();
   renderPgx(summary.cyp2d6);
   renderMme(summary.mme, now);
@@ -152,7 +164,7 @@ async function main() {
     const f = form.elements;
     const reason = summary.overrideReasons.find((r) => r.code === f.reason.value);
     const at = new Date().toISOString();
-    const practitioner = (user.fhirUser ?? '').replace(/^.*\/(Practitioner\/[^/]+)$/, '$1') || undefined;
+    const practitioner = userRef.startsWith('Practitioner/') ? userRef : undefined;
     const issue = {
       resourceType: 'DetectedIssue',
       status: 'final',
@@ -179,6 +191,7 @@ async function main() {
       $('result').textContent = `Justification saved (DetectedIssue/${saved.id}); the alert stays quiet until ${f.review.value} unless the situation changes.`;
       form.reset();
     } catch (error) {
+      console.error('Saving the justification failed:', error?.message ?? error);
       $('result').className = 'error';
       $('result').textContent = explain(error);
     }
@@ -186,6 +199,7 @@ async function main() {
 }
 
 main().catch((error) => {
+  console.error('The app could not start:', error?.message ?? error);
   $('message').className = 'error';
   $('message').textContent = explain(error);
 });

@@ -67,6 +67,9 @@ test('the whole workflow in a browser', async () => {
   page.on('request', (r) => {
     if (!r.url().startsWith(base)) outside.push(r.url());
   });
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(m.text())));
+  page.on('pageerror', (e) => void consoleErrors.push(e.message));
   await page.goto(`${base}/ehr/`);
   await expect.poll(() => page.$$eval('#patient option', (o) => o.length)).toBeGreaterThan(5);
 
@@ -95,6 +98,8 @@ test('the whole workflow in a browser', async () => {
   await page.waitForURL(/\/app\/index\.html/, { timeout: 15_000 });
   await expect.poll(() => page.textContent('#banner'), { timeout: 15_000 }).toContain('Maria Poor');
   expect(await page.textContent('#pgx-body')).toContain('Poor metabolizer');
+  // The prescriber comes from the id_token (whose base64url has '-' and '_', decoded with jose) and is read by name.
+  expect(await page.textContent('#banner')).toContain('signed in as Dr Dana Prescriber');
   await page.selectOption('#topic', 'pgx');
   await page.selectOption('#reason', 'pgx-reviewed');
   await page.fill('#rationale', 'Discussed with the patient; short course, acetaminophen alone failed.');
@@ -110,5 +115,70 @@ test('the whole workflow in a browser', async () => {
   await order(page, 'pgx-poor', 'codeine');
   expect((await cardTitles(page)).join('|')).toContain('justified exception on file');
   expect(outside).toEqual([]);
+  expect(consoleErrors).toEqual([]);
+  await context.close();
+}, 120_000);
+
+/** Opens the SMART app the way the EHR does (a launch from the order screen's API) for one demo patient. */
+async function launchApp(page: Page, patientId: string, appContext?: string) {
+  await page.goto(`${base}/ehr/`);
+  const url = await page.evaluate(async (body) => {
+    const res = await fetch('api/launch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return ((await res.json()) as { url: string }).url;
+  }, { patientId, ...(appContext ? { appContext } : {}) });
+  await page.goto(url);
+  await page.waitForURL(/\/app\/index\.html/, { timeout: 15_000 });
+  await expect.poll(() => page.textContent('#banner'), { timeout: 15_000 }).not.toContain('Loading');
+}
+
+test('the SMART app shows the dose picture, labels every field, explains failures in plain words and keeps what was typed', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await launchApp(page, 'mme-stable-80', 'view=mme');
+
+  // Dose view: the total, one row per order, and the chart with both thresholds.
+  const mme = await page.textContent('#mme-body');
+  expect(mme).toMatch(/\b80 MME\/day/);
+  expect(await page.$$eval('#mme-body table tr', (rows) => rows.length)).toBeGreaterThan(1);
+  const chartLabel = await page.getAttribute('#mme-body svg[role=img]', 'aria-label');
+  expect(chartLabel).toMatch(/Total MME per month: \d{4}-\d{2} \d+/);
+  expect(await page.$$eval('#mme-body svg text', (t) => t.map((n) => n.textContent))).toEqual(expect.arrayContaining(['50 MME', '90 MME']));
+  // The card's appContext chose the topic of the justification.
+  expect(await page.inputValue('#topic')).toBe('mme');
+
+  // Every form control has a label a screen reader announces.
+  const unlabelled = await page.$$eval('input, select, textarea', (els) => els.filter((e) => !(e as HTMLInputElement).labels?.length).map((e) => e.id));
+  expect(unlabelled).toEqual([]);
+
+  await page.selectOption('#reason', 'stable-long-term');
+  await page.fill('#rationale', 'Stable for two years, function improved.');
+  await page.fill('#goals', 'Work full days');
+  await page.fill('#review', '2027-02-01');
+
+  const failures: [string, (route: import('playwright-core').Route) => Promise<void>, RegExp][] = [
+    ['401', (r) => r.fulfill({ status: 401, contentType: 'application/fhir+json', body: '{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"login"}]}' }), /session with the EHR has expired/],
+    ['403', (r) => r.fulfill({ status: 403, contentType: 'application/fhir+json', body: '{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"forbidden"}]}' }), /did not allow this/],
+    ['network', (r) => r.abort('failed'), /could not be reached/],
+  ];
+  for (const [name, answer, message] of failures) {
+    await page.route(`${base}/fhir/DetectedIssue`, answer);
+    await page.click('#justification button[type=submit]');
+    await expect.poll(() => page.textContent('#result'), { timeout: 10_000, message: name }).toMatch(message);
+    expect(await page.textContent('#result')).toContain('what you typed is kept');
+    expect(await page.inputValue('#rationale')).toBe('Stable for two years, function improved.');
+    await page.unroute(`${base}/fhir/DetectedIssue`);
+  }
+  await page.screenshot({ path: path.join(SHOTS, 'smart-app-error.png'), fullPage: true });
+
+  // Reloading the page (a new session of the same launch) brings the typed text back.
+  await page.reload();
+  await expect.poll(() => page.textContent('#banner'), { timeout: 15_000 }).not.toContain('Loading');
+  expect(await page.inputValue('#rationale')).toBe('Stable for two years, function improved.');
+  expect(await page.inputValue('#goals')).toBe('Work full days');
+  expect(await page.inputValue('#reason')).toBe('stable-long-term');
+
+  // Once the EHR answers again, the same text is saved.
+  await page.click('#justification button[type=submit]');
+  await expect.poll(() => page.textContent('#result'), { timeout: 10_000 }).toContain('Justification saved');
   await context.close();
 }, 120_000);

@@ -1,5 +1,7 @@
 // Demo EHR order screen. Talks only to the demo EHR's own API (/ehr/api),
 // which calls the CDS service as a real client would.
+import { renderMarkdown } from './markdown.js';
+
 const DRUGS = [
   { id: 'codeine', rxnorm: '993781', display: 'Acetaminophen 300 MG / Codeine Phosphate 30 MG Oral Tablet' },
   { id: 'tramadol', rxnorm: '835603', display: 'Tramadol Hydrochloride 50 MG Oral Tablet' },
@@ -33,9 +35,19 @@ function showDraft() {
   $('draft').textContent = draft ? `Draft: ${draft.medicationCodeableConcept.text}` : 'No draft order.';
 }
 
+/** Calls the demo EHR's API; a network failure comes back as status 0. */
 async function post(path, body) {
-  const res = await fetch(`api/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, body: await res.json() };
+  try {
+    const res = await fetch(`api/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: await res.json().catch(() => ({})) };
+  } catch {
+    return { status: 0, body: {} };
+  }
+}
+
+function problem(status, body) {
+  if (status === 0) return 'The demo EHR server could not be reached. Is npm start still running?';
+  return `The CDS service answered ${status}: ${body.issue?.[0]?.diagnostics ?? body.error ?? 'error'}`;
 }
 
 async function runHook(hook) {
@@ -43,7 +55,7 @@ async function runHook(hook) {
   $('status').textContent = `Calling ${hook}…`;
   const { status, body } = await post('hook', { hook, patientId: $('patient').value, drafts: [draft] });
   if (status !== 200) {
-    $('status').textContent = `The CDS service answered ${status}: ${body.issue?.[0]?.diagnostics ?? 'error'}`;
+    $('status').textContent = problem(status, body);
     return;
   }
   $('status').textContent = `${body.cards.length} card(s) from ${body.serviceId}${hook === 'order-sign' && body.cards.every((c) => c.indicator === 'info') ? '. Order signed.' : ''}`;
@@ -65,7 +77,12 @@ function renderCards(serviceId, cards) {
     el.className = `card ${card.indicator}`;
     el.setAttribute('aria-label', `${card.indicator} card: ${card.summary}`);
     el.append(text('span', card.indicator, 'indicator'), text('h3', card.summary));
-    if (card.detail) el.append(text('div', card.detail, 'detail'));
+    if (card.detail) {
+      const detail = document.createElement('div');
+      detail.className = 'detail';
+      detail.append(renderMarkdown(card.detail));
+      el.append(detail);
+    }
     el.append(text('p', `Source: ${card.source.label}`, 'source'));
     const actions = document.createElement('div');
     actions.className = 'actions';
@@ -77,8 +94,8 @@ function renderCards(serviceId, cards) {
           if (a.type === 'create' && a.resource?.resourceType === 'MedicationRequest') draft = { ...a.resource, id: `draft-${crypto.randomUUID().slice(0, 8)}` };
         }
         showDraft();
-        await post('feedback', { serviceId, feedback: [{ card: card.uuid, outcome: 'accepted', acceptedSuggestions: [{ id: s.uuid }], outcomeTimestamp: new Date().toISOString() }] });
-        $('status').textContent = `Suggestion applied: ${s.label}`;
+        const { status, body } = await post('feedback', { serviceId, feedback: [{ card: card.uuid, outcome: 'accepted', acceptedSuggestions: [{ id: s.uuid }], outcomeTimestamp: new Date().toISOString() }] });
+        $('status').textContent = status === 200 ? `Suggestion applied: ${s.label}` : `Suggestion applied: ${s.label}; feedback not recorded. ${problem(status, body)}`;
         el.remove();
       });
       actions.append(b);
@@ -87,8 +104,9 @@ function renderCards(serviceId, cards) {
       const b = text('button', link.label, 'secondary');
       b.addEventListener('click', async () => {
         if (link.type !== 'smart') return window.open(link.url, '_blank', 'noopener');
-        const { body } = await post('launch', { patientId: $('patient').value, appContext: link.appContext });
-        window.location.assign(body.url);
+        const { status, body } = await post('launch', { patientId: $('patient').value, appContext: link.appContext });
+        if (status === 200) window.location.assign(body.url);
+        else $('status').textContent = problem(status, body);
       });
       actions.append(b);
     }
@@ -105,8 +123,12 @@ function renderCards(serviceId, cards) {
       const b = text('button', 'Override', 'secondary');
       b.addEventListener('click', async () => {
         const reason = card.overrideReasons.find((r) => r.code === select.value);
-        const { status } = await post('feedback', { serviceId, feedback: [{ card: card.uuid, outcome: 'overridden', overrideReason: { reason }, outcomeTimestamp: new Date().toISOString() }] });
-        $('status').textContent = status === 200 ? `Overridden: ${reason.display}` : `Override could not be recorded (${status})`;
+        const { status, body } = await post('feedback', { serviceId, feedback: [{ card: card.uuid, outcome: 'overridden', overrideReason: { reason }, outcomeTimestamp: new Date().toISOString() }] });
+        if (status !== 200) {
+          $('status').textContent = `Override not recorded. ${problem(status, body)}`;
+          return;
+        }
+        $('status').textContent = `Overridden: ${reason.display}`;
         el.remove();
       });
       row.append(label, select, b);
