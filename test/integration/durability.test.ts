@@ -87,10 +87,13 @@ describe('crash safety', () => {
   }, 120_000);
   afterAll(() => child?.kill('SIGKILL'));
 
-  function start(): Promise<ChildProcess> {
-    const proc = spawn(process.execPath, ['dist/src/main.js'], {
+  /** Starts the built service as a child process; `fileSizeLimitKb` makes the OS refuse to grow any file beyond it (EFBIG), as a full disk would. */
+  function start(options: { dataDir?: string; fileSizeLimitKb?: number } = {}): Promise<ChildProcess> {
+    const dir = options.dataDir ?? dataDir;
+    const command = options.fileSizeLimitKb ? ['/bin/bash', ['-c', `ulimit -f ${options.fileSizeLimitKb} && exec "$0" dist/src/main.js`, process.execPath]] as const : [process.execPath, ['dist/src/main.js']] as const;
+    const proc = spawn(command[0], [...command[1]], {
       cwd: REPO_ROOT,
-      env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, CDS_CLIENTS: path.join(dataDir, 'clients.json'), ADMIN_TOKEN: 'admin-token-crash-test-123456', LOG_LEVEL: 'warn' },
+      env: { ...process.env, PORT: String(port), DATA_DIR: dir, CDS_CLIENTS: path.join(dataDir, 'clients.json'), ADMIN_TOKEN: 'admin-token-crash-test-123456', LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new Promise((resolve, reject) => {
@@ -138,6 +141,49 @@ describe('crash safety', () => {
     const exceptions = await fetch(`${base()}/admin/audit/exceptions?limit=1000`, { headers: { authorization: 'Bearer admin-token-crash-test-123456' } });
     expect(((await exceptions.json()) as { count: number }).count).toBe(acknowledged.length);
   }, 60_000);
+
+  test('a full disk: hook calls still answer, feedback is a 503, nothing is half-written, and a retry after recovery is stored', async () => {
+    if (child && child.exitCode === null) {
+      child.kill('SIGKILL');
+      await new Promise((r) => child!.once('exit', r));
+    }
+    const fullDir = tempDir();
+    child = await start({ dataDir: fullDir, fileSizeLimitKb: 400 });
+    const oxycodone = { id: 'd', rxnorm: '1049683', display: 'Oxycodone Hydrochloride 10 MG Oral Tablet', dose: 3, frequency: 4 };
+    type Card = { uuid: string; overrideReasons: unknown[] };
+    const cards: Card[] = [];
+    for (let i = 0; i < 10; i++) {
+      const hook = await call('/cds-services/opioid-order-sign', hookBody('order-sign', { id: `full-${i}`, drafts: [oxycodone] }));
+      cards.push(hook.body.cards!.find((c) => c.overrideReasons) as Card);
+    }
+    const feedback = (card: Card) =>
+      call('/cds-services/opioid-order-sign/feedback', { feedback: [{ card: card.uuid, outcome: 'overridden', overrideReason: { reason: card.overrideReasons[0] }, outcomeTimestamp: new Date().toISOString() }] });
+    const before = await Promise.all(cards.slice(0, 3).map(feedback));
+    expect(before.map((r) => r.status)).toEqual([200, 200, 200]);
+
+    // Hook calls keep coming while the store's files reach the size the OS allows.
+    for (let i = 0; i < 300; i++) {
+      const hook = await call('/cds-services/opioid-order-sign', hookBody('order-sign', { id: `filler-${i}`, drafts: [oxycodone] }));
+      expect(hook.status).toBe(200);
+      expect(hook.body.cards!.length).toBeGreaterThan(0);
+    }
+    const refused = await call('/cds-services/opioid-order-sign/feedback', {
+      feedback: [{ card: cards[5]!.uuid, outcome: 'overridden', overrideReason: { reason: cards[5]!.overrideReasons[0] }, outcomeTimestamp: new Date().toISOString() }],
+    });
+    expect(refused.status).toBe(503);
+    expect(refused.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient' }] });
+
+    // Restart with room: the three acknowledged are there, the refused one is not, and its retry is stored.
+    child.kill('SIGKILL');
+    await new Promise((r) => child!.once('exit', r));
+    child = await start({ dataDir: fullDir });
+    const audit = async (what: string) => (await (await fetch(`${base()}/admin/audit/${what}?limit=1000`, { headers: { authorization: 'Bearer admin-token-crash-test-123456' } })).json()) as { count: number; feedback?: { card: string }[] };
+    const stored = (await audit('feedback')).feedback!.map((f) => f.card).sort();
+    expect(stored).toEqual(cards.slice(0, 3).map((c) => c.uuid).sort());
+    expect((await audit('exceptions')).count).toBe(3);
+    expect((await feedback(cards[5]!)).status).toBe(200);
+    expect((await audit('exceptions')).count).toBe(4);
+  }, 90_000);
 
   test('SIGTERM lets in-flight requests finish, then exits 0', async () => {
     if (!child || child.exitCode !== null) child = await start();

@@ -85,6 +85,33 @@ describe('a locked store', () => {
   }, 20_000);
 });
 
+describe('a read-only store', () => {
+  test('hook calls still answer; feedback fails with 503 and nothing is half-written; writes resume when it is writable again', async () => {
+    const issued = await post('/cds-services/opioid-order-sign', hookBody('order-sign', { id: 'read-only', cyp2d6: '*4/*4', drafts: [CODEINE_DRAFT] }));
+    const card = issued.body.cards[0];
+    const override = { feedback: [{ card: card.uuid, outcome: 'overridden', overrideReason: { reason: card.overrideReasons[0] }, outcomeTimestamp: NOW.toISOString() }] };
+    // Fault injection on the service's own SQLite connection: from now on SQLite refuses every
+    // write with SQLITE_READONLY, as it does when the volume is remounted read-only.
+    const connection = (svc.store as unknown as { db: Database.Database }).db;
+    connection.pragma('query_only = ON');
+    try {
+      const hook = await post('/cds-services/opioid-order-sign', hookBody('order-sign', { id: 'read-only-2', cyp2d6: '*4/*4', drafts: [CODEINE_DRAFT] }));
+      expect(hook.status).toBe(200);
+      expect(hook.body.cards.length).toBeGreaterThan(0);
+      const fb = await post('/cds-services/opioid-order-sign/feedback', override);
+      expect(fb.status).toBe(503);
+      expect(fb.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'transient' }] });
+      expect(JSON.stringify(fb.body)).not.toMatch(/SQLITE|sqlite-store|at .*\.ts/);
+    } finally {
+      connection.pragma('query_only = OFF');
+    }
+    expect(svc.store.listFeedback({ patientId: 'read-only' })).toHaveLength(0);
+    expect(svc.store.listExceptions({ patientId: 'read-only' })).toHaveLength(0);
+    expect((await post('/cds-services/opioid-order-sign/feedback', override)).status).toBe(200);
+    expect(svc.store.listExceptions({ patientId: 'read-only' })).toHaveLength(1);
+  });
+});
+
 describe('rule files broken while serving', () => {
   test('are rejected, the error is logged and shown on /healthz, and the old set keeps serving', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'watch-'));
