@@ -121,6 +121,7 @@ export function compact(value: unknown): unknown {
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(value)) {
+      if (key === '__proto__') continue;
       const c = compact(v);
       if (c !== undefined) out[key] = c;
     }

@@ -106,8 +106,9 @@ const SHAPES: Record<string, z.ZodType> = {
 
 /** Problems with the elements this service reads, as "path: message"; empty when the resource is usable. */
 export function fhirShapeProblems(resource: FhirResource): string[] {
-  const shape = SHAPES[resource.resourceType];
-  if (!shape) return [];
+  // Own keys only: a resourceType of "__proto__" or "constructor" is no shape.
+  if (!Object.hasOwn(SHAPES, resource.resourceType)) return [];
+  const shape = SHAPES[resource.resourceType]!;
   const result = shape.safeParse(resource);
   if (result.success) return [];
   return result.error.issues.slice(0, 5).map((i) => `${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '')}: ${i.message}`);

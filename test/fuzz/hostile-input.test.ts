@@ -93,6 +93,16 @@ describe('hostile hook requests', () => {
     );
   });
 
+  test('a resourceType naming an Object.prototype member (found by this suite) is treated as unknown', async () => {
+    for (const resourceType of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const body = hookBody('order-sign', { cyp2d6: '*4/*4', drafts: [CODEINE_DRAFT] });
+      const inPrefetch = await send(SERVICE, { ...body, prefetch: { ...body.prefetch, patient: { resourceType } } });
+      expectSane(inPrefetch);
+      const inDraft = await send(SERVICE, { ...body, context: { ...body.context, draftOrders: { resourceType: 'Bundle', entry: [{ resource: { resourceType, id: 'x' } }] } } });
+      expectSane(inDraft);
+    }
+  });
+
   test('random bodies, deep nesting and prototype-pollution keys', async () => {
     const deep = (n: number): unknown => (n === 0 ? {} : { a: deep(n - 1) });
     for (const body of ['', 'null', '[]', '"x"', '{"__proto__": {"polluted": true}, "hook": "order-sign"}', JSON.stringify(deep(1000)), `{"hook":"order-sign","prefetch":{"x":${'['.repeat(200_000)}${']'.repeat(200_000)}}}`, '{"constructor": {"prototype": {"x": 1}}}']) {
