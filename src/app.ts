@@ -86,7 +86,6 @@ export function createApp(deps: AppDeps): express.Express {
     res.locals.cards = outcome.response.cards.length;
     if (outcome.prefetchFetched.length) res.locals.prefetchFetched = outcome.prefetchFetched;
     if (outcome.prefetchUnavailable.length) res.locals.prefetchUnavailable = outcome.prefetchUnavailable;
-    if (!outcome.issuedRecorded) logger.warn({ serviceId: service.definition.id }, 'issued cards could not be recorded: storage unavailable');
     res.json(outcome.response);
   });
 

@@ -38,7 +38,10 @@ export async function composeService(config: Config, logger: Logger, options: Co
   const rules = RuleRuntime.load({ rulesDir: config.rulesDir, cardsDir: config.cardsDir }, painDomain(config), services.map((s) => s.definition.id));
   const { verifier, devClient } = await clientVerifier(config, logger);
   const demo = await demoEhr(config, devClient, logger, options.now);
-  const store = openSqliteStore({ dataDir: config.dataDir });
+  const store = openSqliteStore({
+    dataDir: config.dataDir,
+    onIssuedCardsError: (e, pending) => logger.warn({ err: e.message, pending }, 'issued cards could not be recorded yet: storage unavailable; they are kept (up to 10,000) and retried'),
+  });
   try {
     const app = createApp({
       config,

@@ -51,8 +51,8 @@ export function peakRssMb(pid: number | undefined): number | null {
   }
 }
 
-export function startProcess(script: string, env: Record<string, string>, readyText: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+export function startProcess(script: string, env: Record<string, string>, readyText: string, nodeArgs: readonly string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let seen = false;
     child.stdout!.on('data', (d: Buffer) => {

@@ -17,7 +17,8 @@ import { fallbackPatient, SCENARIOS, type ScenarioName } from './scenarios.js';
  * bodies, tokens and connection counts, several rounds. Then the in-process
  * clinical path, scaling runs, start-up and reload times. Prints a table and
  * writes bench-results/<time>.json. Environment: BENCH_ROUNDS (3),
- * BENCH_REQUESTS (2000 per run), BENCH_CONNECTIONS (20), BENCH_QUICK=1.
+ * BENCH_REQUESTS (2000 per run), BENCH_CONNECTIONS (20), BENCH_QUICK=1,
+ * BENCH_CPU_PROF=1 (CPU profile of the service during the HTTP runs).
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (process.env.BENCH_QUICK ? 1 : 3));
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? (process.env.BENCH_QUICK ? 500 : 2000));
@@ -31,21 +32,35 @@ interface LoadResult {
   readonly errors: number;
 }
 
+/**
+ * One load run. Throughput is completed requests over the time from the start
+ * to the last response: autocannon's own `duration` only ends at its next
+ * one-second tick, which rounds short runs up to whole seconds.
+ */
 async function load(port: number, endpoint: string, body: string, tokens: string[]): Promise<LoadResult> {
   let next = 0;
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: CONNECTIONS,
-    amount: tokens.length,
-    requests: [
+  const started = performance.now();
+  let lastResponse = started;
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
       {
-        method: 'POST',
-        path: endpoint,
-        setupRequest: (req) => ({ ...req, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[next++ % tokens.length]}` }, body }),
+        url: `http://127.0.0.1:${port}`,
+        connections: CONNECTIONS,
+        amount: tokens.length,
+        requests: [
+          {
+            method: 'POST',
+            path: endpoint,
+            setupRequest: (req) => ({ ...req, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[next++ % tokens.length]}` }, body }),
+          },
+        ],
       },
-    ],
+      (error, res) => (error ? reject(error) : resolve(res)),
+    );
+    instance.on('response', () => void (lastResponse = performance.now()));
   });
-  return { rps: result.requests.total / result.duration, p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, errors: result.errors + result.non2xx + result.timeouts };
+  const seconds = (lastResponse - started) / 1000;
+  return { rps: result.requests.total / seconds, p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, errors: result.errors + result.non2xx + result.timeouts };
 }
 
 function merge(runs: LoadResult[]): LoadResult {
@@ -75,7 +90,9 @@ async function main(): Promise<void> {
   const common = { PUBLIC_BASE_URL, CDS_CLIENTS: clientsFile, NODE_ENV: 'production', LOG_LEVEL: 'info' };
   const startupToken = (await mint(rs.signer, '/cds-services/opioid-order-select', 200))!;
   const t0 = performance.now();
-  const service = await startProcess('dist/src/main.js', { ...common, PORT: String(servicePort), DATA_DIR: path.join(work, 'data') }, 'listening on');
+  // BENCH_CPU_PROF=1: the service writes a V8 CPU profile of the whole HTTP run to bench-results/profiles/.
+  const profileArgs = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench-results', 'profiles')}`] : [];
+  const service = await startProcess('dist/src/main.js', { ...common, PORT: String(servicePort), DATA_DIR: path.join(work, 'data') }, 'listening on', profileArgs);
   const smallBody = JSON.stringify(SCENARIOS['order-select-small'].body());
   let startupMs = 0;
   for (let i = 0; ; i++) {

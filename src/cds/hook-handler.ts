@@ -36,7 +36,6 @@ export interface HookOutcome {
   readonly hookInstance: string;
   readonly prefetchFetched: readonly string[];
   readonly prefetchUnavailable: readonly string[];
-  readonly issuedRecorded: boolean;
 }
 
 /** validation -> prefetch -> patient context -> rules -> cards -> issued cards recorded. Transport-free. */
@@ -59,21 +58,13 @@ export async function handleHook(service: CdsService, body: unknown, deps: HookD
   }
   const context = patientContextFor(request, prefetch, now, storedExceptions);
   const decision = await deps.engine.decide({ serviceId: service.definition.id, hook: request.hook, context, debug: options.debug });
-  // A store that is full or locked must not take the advice away: the cards
-  // still go out, and feedback on them will be refused until storage recovers.
-  let issuedRecorded = true;
-  try {
-    deps.store.recordIssuedCards(decision.cards.map((card) => issuedCard(card, service.definition.id, request.hookInstance, context, now, deps.cardTtlMs)));
-  } catch (e) {
-    if (!(e instanceof StoreUnavailableError)) throw e;
-    issuedRecorded = false;
-  }
+  // Queued for the store's next group commit: a full or locked store never takes the advice away.
+  deps.store.recordIssuedCards(decision.cards.map((card) => issuedCard(card, service.definition.id, request.hookInstance, context, now, deps.cardTtlMs)));
   return {
     response: options.debug && decision.trace !== undefined ? { cards: decision.cards, debug: decision.trace } : { cards: decision.cards },
     hookInstance: request.hookInstance,
     prefetchFetched: prefetch.fetched,
     prefetchUnavailable: prefetch.unavailable.map((u) => u.key),
-    issuedRecorded,
   };
 }
 

@@ -15,8 +15,9 @@ import { placeholdersIn } from './placeholders.js';
  * json-rules-engine keeps run status on the Engine instance (a finished run
  * sets it to FINISHED, which makes a concurrent run skip its remaining
  * priority sets), so an Engine is never shared by two runs at once: each
- * (service, scope) has a pool of engines built from rules parsed once at load
- * time; a run borrows one and gives it back. A rule set is immutable; reload
+ * (service, scope) has engine pools built from rules parsed once at load time;
+ * a run borrows an engine and gives it back. Rules whose gate is closed (see
+ * ruleGate) are not handed to the engine at all. A rule set is immutable; reload
  * builds a new one and swaps a single reference, so a request sees either the
  * old set or the new one, never a mix.
  */
@@ -38,26 +39,58 @@ export interface RuleSetSummary {
 interface CompiledRuleSet<K> {
   readonly data: RuleSetData<K>;
   readonly loadedAt: Date;
-  readonly pools: ReadonlyMap<string, EnginePool>;
+  readonly groups: ReadonlyMap<string, RuleGroup>;
   readonly rulesById: ReadonlyMap<string, LoadedRule>;
   /** Facts each rule records in its card's provenance: those its conditions and template use. */
   readonly provenanceFacts: ReadonlyMap<string, readonly string[]>;
 }
 
+/**
+ * A necessary condition of a rule, checked before json-rules-engine runs:
+ * the simple conditions of its top-level `all` (fact, operator, literal
+ * value, no path). If one of them is false the rule cannot fire, so the engine
+ * is not asked to evaluate it. The operators replicate json-rules-engine's
+ * own (including its number check on the fact value); the engine still
+ * evaluates every rule whose gate passes and decides.
+ */
+export type Gate = (facts: Readonly<Record<string, unknown>>) => boolean;
+
+const isNumber = (v: unknown) => Number.parseFloat(v as string).toString() !== 'NaN';
+const GATE_OPERATORS: Record<string, (a: unknown, b: unknown) => boolean> = {
+  equal: (a, b) => a === b,
+  notEqual: (a, b) => a !== b,
+  in: (a, b) => (b as unknown[]).indexOf(a) > -1,
+  notIn: (a, b) => (b as unknown[]).indexOf(a) === -1,
+  lessThan: (a, b) => isNumber(a) && (a as number) < (b as number),
+  lessThanInclusive: (a, b) => isNumber(a) && (a as number) <= (b as number),
+  greaterThan: (a, b) => isNumber(a) && (a as number) > (b as number),
+  greaterThanInclusive: (a, b) => isNumber(a) && (a as number) >= (b as number),
+};
+
+export function ruleGate(conditions: ConditionNode): Gate {
+  const checks: { fact: string; test: (a: unknown) => boolean }[] = [];
+  const collect = (node: ConditionNode) => {
+    if (!('all' in node)) return;
+    for (const c of node.all) {
+      if ('all' in c) collect(c);
+      if (!('fact' in c) || c.path !== undefined || c.params !== undefined) continue;
+      const operator = GATE_OPERATORS[c.operator];
+      const value = c.value as unknown;
+      if (!operator || (value !== null && typeof value === 'object' && !Array.isArray(value))) continue;
+      checks.push({ fact: c.fact, test: (a) => operator(a, value) });
+    }
+  };
+  collect(conditions);
+  return (facts) => checks.every((c) => c.test(facts[c.fact] ?? null));
+}
+
+/** Engines for one subset of a group's rules; an Engine serves one run at a time. */
 class EnginePool {
   private readonly idle: Engine[] = [];
-  /** Only the facts these rules' conditions read are handed to the engine. */
   private readonly factNames: readonly string[];
 
-  constructor(
-    private readonly rules: readonly RuleProperties[],
-    factNames: Iterable<string>,
-  ) {
+  constructor(private readonly rules: readonly RuleProperties[], factNames: Iterable<string>) {
     this.factNames = [...factNames];
-  }
-
-  get size(): number {
-    return this.rules.length;
   }
 
   async run<T>(facts: Readonly<Record<string, unknown>>, use: (result: Awaited<ReturnType<Engine['run']>>) => T): Promise<T> {
@@ -76,6 +109,49 @@ class EnginePool {
     const engine = new Engine([], { allowUndefinedFacts: false });
     for (const rule of this.rules) engine.addRule(rule);
     return engine;
+  }
+}
+
+interface GroupRule {
+  readonly properties: RuleProperties;
+  readonly gate: Gate;
+  readonly facts: ReadonlySet<string>;
+}
+
+/**
+ * The rules of one (service, scope). A run hands json-rules-engine only the
+ * rules whose gate passes (all of them when a trace is asked for), with an
+ * engine pool per such subset, built on first use. The subsets met in
+ * practice are few; the cache is bounded all the same.
+ */
+class RuleGroup {
+  private readonly pools = new Map<string, EnginePool>();
+  private static readonly MAX_POOLS = 256;
+
+  constructor(private readonly rules: readonly GroupRule[]) {}
+
+  get size(): number {
+    return this.rules.length;
+  }
+
+  async run<T>(facts: Readonly<Record<string, unknown>>, everyRule: boolean, use: (result: Awaited<ReturnType<Engine['run']>>) => T): Promise<T | undefined> {
+    const chosen: number[] = [];
+    this.rules.forEach((r, i) => {
+      if (everyRule || r.gate(facts)) chosen.push(i);
+    });
+    if (chosen.length === 0) return undefined;
+    const key = chosen.join(',');
+    let pool = this.pools.get(key);
+    if (!pool) {
+      if (this.pools.size >= RuleGroup.MAX_POOLS) this.pools.clear();
+      const rules = chosen.map((i) => this.rules[i]!);
+      pool = new EnginePool(
+        rules.map((r) => r.properties),
+        new Set(rules.flatMap((r) => [...r.facts])),
+      );
+      this.pools.set(key, pool);
+    }
+    return pool.run(facts, use);
   }
 }
 
@@ -153,17 +229,18 @@ export class RuleRuntime<K> implements DecisionEngine {
     const fired: { rule: LoadedRule; subject: string; facts: Record<string, unknown> }[] = [];
 
     const runScope = async (scope: 'patient' | 'order', subject: string, facts: Record<string, unknown>) => {
-      const pool = set.pools.get(`${input.serviceId}|${scope}`);
-      if (!pool || pool.size === 0) return;
-      await pool.run(facts, (result) => {
+      const group = set.groups.get(`${input.serviceId}|${scope}`);
+      if (!group || group.size === 0) return;
+      await group.run(facts, input.debug, (result) => {
         for (const r of result.results) fired.push({ rule: set.rulesById.get(r.name as string)!, subject, facts });
         if (input.debug) for (const r of [...result.results, ...result.failureResults]) trace.push(traceOf(r, subject));
       });
     };
 
-    const patientFacts = { ...snapshot.patient };
+    // Object.assign rather than spread: much faster for fact records of 50+ keys.
+    const patientFacts = Object.assign({}, snapshot.patient);
     await runScope('patient', 'patient', patientFacts);
-    for (const order of snapshot.orders) await runScope('order', order.ref, { ...patientFacts, ...order.facts });
+    for (const order of snapshot.orders) await runScope('order', order.ref, Object.assign({}, patientFacts, order.facts));
 
     const superseded = new Set<string>();
     for (const f of fired) for (const s of f.rule.definition.supersedes ?? []) superseded.add(`${s}|${f.subject}`);
@@ -192,21 +269,25 @@ export class RuleRuntime<K> implements DecisionEngine {
 function compile<K>(dirs: RuleSetDirs, domain: Domain<K>, serviceIds: readonly string[]): CompiledRuleSet<K> {
   const { data, problems } = loadRuleSetData(dirs, domain, serviceIds);
   if (!data) throw new RuleSetError(problems);
-  const grouped = new Map<string, { rules: RuleProperties[]; facts: Set<string> }>();
+  const grouped = new Map<string, GroupRule[]>();
   for (const { definition: rule } of data.rules) {
     if (!rule.enabled) continue;
     // Named conditions are inlined once here, rather than resolved (and cloned) by the engine on every run.
-    const conditions = inlineConditions(rule.conditions as ConditionNode, data) as TopLevelCondition;
+    const inlined = inlineConditions(rule.conditions as ConditionNode, data);
+    const facts = new Set<string>();
+    collectFacts(rule.conditions as ConditionNode, data, facts);
+    const groupRule: GroupRule = {
+      properties: { name: rule.id, priority: rule.priority, conditions: inlined as TopLevelCondition, event: { type: rule.id } },
+      gate: ruleGate(inlined),
+      facts,
+    };
     for (const service of rule.services) {
       const key = `${service}|${rule.scope}`;
-      const group = grouped.get(key) ?? { rules: [], facts: new Set<string>() };
-      group.rules.push({ name: rule.id, priority: rule.priority, conditions, event: { type: rule.id } });
-      collectFacts(rule.conditions as ConditionNode, data, group.facts);
-      grouped.set(key, group);
+      grouped.set(key, [...(grouped.get(key) ?? []), groupRule]);
     }
   }
-  const pools = new Map<string, EnginePool>();
-  for (const [key, group] of grouped) pools.set(key, new EnginePool(group.rules, group.facts));
+  const groups = new Map<string, RuleGroup>();
+  for (const [key, rules] of grouped) groups.set(key, new RuleGroup(rules));
   const provenanceFacts = new Map<string, string[]>();
   const factNames = new Set(domain.facts.map((f) => f.name));
   for (const { definition: rule } of data.rules) {
@@ -218,7 +299,7 @@ function compile<K>(dirs: RuleSetDirs, domain: Domain<K>, serviceIds: readonly s
     for (const name of template.provenance ?? []) used.add(name);
     provenanceFacts.set(rule.id, [...used].sort());
   }
-  return { data, loadedAt: new Date(), pools, rulesById: new Map(data.rules.map((r) => [r.definition.id, r])), provenanceFacts };
+  return { data, loadedAt: new Date(), groups, rulesById: new Map(data.rules.map((r) => [r.definition.id, r])), provenanceFacts };
 }
 
 function inlineConditions(node: ConditionNode, data: RuleSetData<unknown>): ConditionNode {

@@ -83,13 +83,25 @@ export interface SqliteStoreOptions {
   /** Folder for the database file, or ':memory:'. */
   readonly dataDir: string;
   readonly fileName?: string;
+  /** Called when a group commit of issued cards fails (the cards are kept and retried). */
+  readonly onIssuedCardsError?: (error: StoreUnavailableError, pending: number) => void;
 }
 
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const db = openDatabase(options);
   migrate(db);
-  return new SqliteStore(db);
+  return new SqliteStore(db, options.onIssuedCardsError ?? (() => undefined));
 }
+
+/** Issued cards are committed in groups: at most this long after the call that issued them... */
+const ISSUED_CARDS_DELAY_MS = 20;
+/** ...or as soon as this many are waiting. */
+const ISSUED_CARDS_BATCH = 200;
+/** While storage is unavailable, at most this many wait for it; older ones are dropped (their feedback will be refused). */
+const ISSUED_CARDS_MAX_PENDING = 10_000;
+const ISSUED_CARDS_RETRY_MS = 1000;
+/** How long a foreground write (feedback) waits for a lock held by another connection before answering 503. */
+const BUSY_TIMEOUT_MS = 2000;
 
 function openDatabase(options: SqliteStoreOptions): Database.Database {
   if (options.dataDir === ':memory:') return new Database(':memory:');
@@ -122,7 +134,7 @@ function migrate(db: Database.Database): void {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 2000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   for (let v = version; v < SCHEMA_VERSION; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);
@@ -170,8 +182,22 @@ class SqliteStore implements Store {
   private readonly deleteExpired;
   private readonly insertException;
   private sync: 'full' | 'normal' = 'full';
+  /** Prepared statements of the queries built from filters (a few shapes, each prepared once). */
+  private readonly queries = new Map<string, Database.Statement>();
+  /** Issued cards not yet committed, by uuid (see recordIssuedCards). */
+  private readonly pendingCards = new Map<string, IssuedCard>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  /**
+   * Patients with at least one exception row: most hook calls are for patients
+   * without any, and need no query. This process is the only writer of its
+   * database file (one service process per DATA_DIR).
+   */
+  private readonly patientsWithExceptions: Set<string>;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly onIssuedCardsError: (error: StoreUnavailableError, pending: number) => void,
+  ) {
     this.insertCard = db.prepare(
       `INSERT OR IGNORE INTO issued_card (uuid, service_id, rule_id, rule_version, patient_id, user_id, hook_instance, issued_at, expires_at, suggestion_uuids, card_values)
        VALUES (@uuid, @service_id, @rule_id, @rule_version, @patient_id, @user_id, @hook_instance, @issued_at, @expires_at, @suggestion_uuids, @card_values)`,
@@ -191,16 +217,56 @@ class SqliteStore implements Store {
     this.deleteExpired = db.prepare(
       'DELETE FROM issued_card WHERE expires_at < ? AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.card_uuid = issued_card.uuid)',
     );
+    this.patientsWithExceptions = new Set((db.prepare('SELECT DISTINCT patient_id FROM exception_on_file').all() as { patient_id: string }[]).map((r) => r.patient_id));
   }
 
+  /**
+   * Issued cards are written on every hook call, so they are committed in
+   * groups (a few milliseconds later, in one transaction) and without waiting
+   * for the disk (WAL, synchronous=NORMAL). A process crash may lose the last
+   * few milliseconds of them, and a power cut the last ones committed: their
+   * feedback would then be refused as unknown. Feedback and exceptions are
+   * never deferred and always wait for the disk; feedback commits the waiting
+   * cards in its own transaction.
+   */
   recordIssuedCards(cards: readonly IssuedCard[]): void {
-    if (cards.length === 0) return;
-    // Issued cards are written on every hook call: committed without waiting
-    // for the disk (WAL, synchronous=NORMAL: safe across a process crash; a
-    // power cut may lose the last ones, whose feedback would then be refused).
-    // Feedback and exceptions always wait for the disk.
-    this.write(() => {
-      for (const c of cards) {
+    for (const c of cards) this.pendingCards.set(c.uuid, c);
+    if (this.pendingCards.size >= ISSUED_CARDS_BATCH) this.flushInBackground();
+    else if (this.pendingCards.size > 0 && !this.flushTimer) this.flushTimer = setTimeout(() => this.flushInBackground(), ISSUED_CARDS_DELAY_MS).unref();
+  }
+
+  /**
+   * Commits the waiting issued cards. Never throws (it runs from a timer).
+   * In the background it does not wait for a lock held by another connection:
+   * the cards stay queued and are retried a second later, so a locked
+   * database never stalls the hook calls being answered meanwhile.
+   */
+  private flushInBackground(options: { waitForLock?: boolean } = {}): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pendingCards.size === 0 || !this.db.open) return;
+    try {
+      if (!options.waitForLock) this.db.pragma('busy_timeout = 0');
+      this.forgetCommitted(this.write(() => this.insertPendingCards(), 'normal'));
+    } catch (e) {
+      // Storage trouble keeps the cards for the next attempt; anything else
+      // means they cannot be written at all, so they are dropped.
+      if (!(e instanceof StoreUnavailableError)) this.pendingCards.clear();
+      for (const uuid of this.pendingCards.keys()) {
+        if (this.pendingCards.size <= ISSUED_CARDS_MAX_PENDING) break;
+        this.pendingCards.delete(uuid);
+      }
+      this.onIssuedCardsError(e instanceof StoreUnavailableError ? e : new StoreUnavailableError(`Issued cards could not be written (${(e as Error).name})`), this.pendingCards.size);
+      if (this.pendingCards.size > 0 && this.db.open) this.flushTimer = setTimeout(() => this.flushInBackground(), ISSUED_CARDS_RETRY_MS).unref();
+    } finally {
+      if (!options.waitForLock && this.db.open) this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+  }
+
+  /** Inside a write transaction: inserts the waiting cards and returns their uuids, to leave the queue once the transaction has committed. */
+  private insertPendingCards(): string[] {
+    const cards = [...this.pendingCards.values()];
+    for (const c of cards) {
         this.insertCard.run({
           uuid: c.uuid,
           service_id: c.serviceId,
@@ -214,17 +280,25 @@ class SqliteStore implements Store {
           suggestion_uuids: JSON.stringify(c.suggestionUuids),
           card_values: JSON.stringify(c.values),
         });
-      }
-    }, 'normal');
+    }
+    return cards.map((c) => c.uuid);
+  }
+
+  private forgetCommitted(uuids: readonly string[]): void {
+    for (const uuid of uuids) this.pendingCards.delete(uuid);
   }
 
   findIssuedCard(uuid: string): IssuedCard | undefined {
+    const pending = this.pendingCards.get(uuid);
+    if (pending) return pending;
     const row = this.read(() => this.selectCard.get(uuid) as IssuedCardRow | undefined);
     return row && toIssuedCard(row);
   }
 
   recordFeedback(records: readonly FeedbackRecord[], exceptions: readonly ExceptionOnFile[] = []): { stored: number; duplicates: number } {
-    return this.write(() => {
+    const { result, committedCards } = this.write(() => {
+      // The cards this feedback refers to may still be waiting for their group commit.
+      const committedCards = this.insertPendingCards();
       for (const e of exceptions) {
         this.insertException.run({
           id: e.id,
@@ -260,23 +334,28 @@ class SqliteStore implements Store {
         });
         stored += info.changes;
       }
-      return { stored, duplicates: records.length - stored };
+      return { result: { stored, duplicates: records.length - stored }, committedCards };
     });
+    this.forgetCommitted(committedCards);
+    for (const e of exceptions) this.patientsWithExceptions.add(e.patientId);
+    return result;
   }
 
   listFeedback(query: FeedbackQuery): StoredFeedback[] {
     const { where, params } = filterSql(query, 'outcome_timestamp');
     const sql = `SELECT * FROM feedback ${where} ORDER BY outcome_timestamp, id LIMIT @limit`;
-    return this.read(() => this.db.prepare(sql).all(params) as FeedbackRow[]).map(toStoredFeedback);
+    return this.read(() => this.query(sql).all(params) as FeedbackRow[]).map(toStoredFeedback);
   }
 
   listExceptions(query: ExceptionQuery): ExceptionOnFile[] {
+    if (query.patientId !== undefined && !this.patientsWithExceptions.has(query.patientId)) return [];
     const { where, params } = filterSql(query, 'created_at');
     const sql = `SELECT * FROM exception_on_file ${where} ORDER BY created_at, id LIMIT @limit`;
-    return this.read(() => this.db.prepare(sql).all(params) as ExceptionRow[]).map(toException);
+    return this.read(() => this.query(sql).all(params) as ExceptionRow[]).map(toException);
   }
 
   ruleActivity(from: Date, to: Date): RuleActivity[] {
+    this.flushInBackground();
     const range = { from: from.getTime(), to: to.getTime() };
     const shown = this.db.prepare('SELECT rule_id, count(*) AS n FROM issued_card WHERE issued_at >= @from AND issued_at < @to GROUP BY rule_id').all(range) as { rule_id: string; n: number }[];
     const outcomes = this.db
@@ -288,7 +367,8 @@ class SqliteStore implements Store {
     const byRule = new Map<string, { ruleId: string; shown: number; accepted: number; overridden: number; reasons: Record<string, number> }>();
     const get = (ruleId: string) => {
       let r = byRule.get(ruleId);
-      if (!r) byRule.set(ruleId, (r = { ruleId, shown: 0, accepted: 0, overridden: 0, reasons: {} }));
+      // reasons has no prototype: a reason code is data from a client and may be "__proto__".
+      if (!r) byRule.set(ruleId, (r = { ruleId, shown: 0, accepted: 0, overridden: 0, reasons: Object.create(null) as Record<string, number> }));
       return r;
     };
     for (const s of shown) get(s.rule_id).shown = s.n;
@@ -309,7 +389,15 @@ class SqliteStore implements Store {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.flushInBackground({ waitForLock: true });
+    this.db.close();
+  }
+
+  private query(sql: string): Database.Statement {
+    let statement = this.queries.get(sql);
+    if (!statement) this.queries.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
   }
 
   /** Runs a write in a transaction; storage failures become StoreUnavailableError (the caller answers 503). */

@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, test } from 'vitest';
+import { openSqliteStore } from '../../../src/store/sqlite-store.js';
+import type { ExceptionOnFile, IssuedCard, Store, StoreUnavailableError } from '../../../src/store/store.js';
+
+/**
+ * The SQLite store on a real file: issued cards are committed in groups a few
+ * milliseconds after the hook call, feedback commits them with itself, and a
+ * locked database delays them without losing them.
+ */
+const dirs: string[] = [];
+const stores: Store[] = [];
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close();
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function open(dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'store-'))) {
+  if (!dirs.includes(dataDir)) dirs.push(dataDir);
+  const errors: { message: string; pending: number }[] = [];
+  const store = openSqliteStore({ dataDir, onIssuedCardsError: (e: StoreUnavailableError, pending) => void errors.push({ message: e.message, pending }) });
+  stores.push(store);
+  return { store, dataDir, errors, file: path.join(dataDir, 'pain-cds.sqlite') };
+}
+
+const NOW = new Date('2026-06-01T12:00:00Z');
+const card = (uuid: string, patientId = 'p1'): IssuedCard => ({
+  uuid,
+  serviceId: 'opioid-order-sign',
+  ruleId: 'mme-90-reached',
+  ruleVersion: '1.0.0',
+  patientId,
+  userId: 'Practitioner/1',
+  hookInstance: 'h1',
+  issuedAt: NOW,
+  expiresAt: new Date(NOW.getTime() + 86_400_000),
+  suggestionUuids: [],
+  values: { 'mme.total': 120 },
+});
+/** What another connection (a backup, an auditor) sees in the file. */
+const committedCards = (file: string) => {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare('SELECT uuid FROM issued_card ORDER BY uuid').all() as { uuid: string }[]).map((r) => r.uuid);
+  } finally {
+    db.close();
+  }
+};
+const until = async (check: () => boolean, ms = 3000) => {
+  const end = Date.now() + ms;
+  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  return check();
+};
+
+describe('issued cards', () => {
+  test('are findable at once and committed together shortly after', async () => {
+    const { store, file } = open();
+    store.recordIssuedCards([card('a'), card('b')]);
+    store.recordIssuedCards([card('c')]);
+    expect(store.findIssuedCard('b')?.values).toEqual({ 'mme.total': 120 });
+    expect(await until(() => committedCards(file).length === 3)).toBe(true);
+    expect(committedCards(file)).toEqual(['a', 'b', 'c']);
+    expect(store.findIssuedCard('c')?.ruleId).toBe('mme-90-reached');
+  });
+
+  test('feedback on a card still waiting commits the card and the feedback in one transaction', () => {
+    const { store, file } = open();
+    store.recordIssuedCards([card('waiting')]);
+    const result = store.recordFeedback([{ cardUuid: 'waiting', serviceId: 'opioid-order-sign', outcome: 'accepted', outcomeTimestamp: NOW, acceptedSuggestions: [], receivedAt: NOW }]);
+    expect(result).toEqual({ stored: 1, duplicates: 0 });
+    expect(committedCards(file)).toEqual(['waiting']);
+    expect(store.listFeedback({ patientId: 'p1' })).toHaveLength(1);
+  });
+
+  test('closing the store commits the cards still waiting', () => {
+    const first = open();
+    first.store.recordIssuedCards([card('at-shutdown')]);
+    first.store.close();
+    const again = open(first.dataDir);
+    expect(again.store.findIssuedCard('at-shutdown')?.uuid).toBe('at-shutdown');
+  });
+
+  test('a database locked by another connection delays them without stalling or losing them', async () => {
+    const { store, file, errors } = open();
+    const lock = new Database(file);
+    lock.exec('BEGIN EXCLUSIVE');
+    try {
+      store.recordIssuedCards([card('during-lock')]);
+      expect(await until(() => errors.length > 0)).toBe(true);
+      expect(errors[0]).toEqual({ message: expect.stringContaining('Storage is unavailable'), pending: 1 });
+      expect(store.findIssuedCard('during-lock')?.uuid).toBe('during-lock');
+    } finally {
+      lock.exec('ROLLBACK');
+      lock.close();
+    }
+    // The retry commits them once the lock is gone.
+    expect(await until(() => committedCards(file).includes('during-lock'))).toBe(true);
+  });
+});
+
+describe('exceptions on file', () => {
+  const exception = (patientId: string): ExceptionOnFile => ({
+    id: `ex-${patientId}`,
+    patientId,
+    topic: 'mme',
+    ruleId: 'mme-90-reached',
+    reasonCode: 'stable-long-term',
+    reasonDisplay: 'Stable long-term therapy',
+    userId: 'Practitioner/1',
+    source: 'feedback',
+    createdAt: NOW,
+    expiresAt: new Date(NOW.getTime() + 90 * 86_400_000),
+    justified: { 'mme.total': 120 },
+    cardUuid: `card-${patientId}`,
+  });
+
+  test('are found for their patient, also after a restart, and not for others', () => {
+    const first = open();
+    first.store.recordIssuedCards([card('card-p2', 'p2')]);
+    first.store.recordFeedback([{ cardUuid: 'card-p2', serviceId: 'opioid-order-sign', outcome: 'overridden', outcomeTimestamp: NOW, acceptedSuggestions: [], overrideReason: { code: 'stable-long-term' }, receivedAt: NOW }], [exception('p2')]);
+    expect(first.store.listExceptions({ patientId: 'p2', validAt: NOW }).map((e) => e.id)).toEqual(['ex-p2']);
+    expect(first.store.listExceptions({ patientId: 'p3', validAt: NOW })).toEqual([]);
+    first.store.close();
+    const again = open(first.dataDir);
+    expect(again.store.listExceptions({ patientId: 'p2', validAt: NOW }).map((e) => e.id)).toEqual(['ex-p2']);
+    expect(again.store.listExceptions({ validAt: NOW })).toHaveLength(1);
+  });
+});
