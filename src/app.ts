@@ -49,6 +49,8 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  // No ETag hashing of every JSON answer: hook responses are never cached (static files keep theirs).
+  app.set('etag', false);
   app.use(helmet({ contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } }));
   app.use(requestLog(logger));
 

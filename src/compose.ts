@@ -5,7 +5,7 @@ import { smartAppRouter } from './smart-app.js';
 import { createClientTrust } from './cds/auth/client-trust.js';
 import { loadTrustedClients } from './cds/auth/clients-file.js';
 import { ensureDevClient, type DevClient } from './cds/auth/dev-client.js';
-import { createDemoEhr, type DemoEhr } from './sandbox/demo-ehr.js';
+import type { DemoEhr } from './sandbox/demo-ehr.js';
 import { exceptionPolicy, painDomain, type PainKnowledge } from './clinical/domain.js';
 import { ConfigError, type Config } from './config.js';
 import type { Logger } from './logger.js';
@@ -74,6 +74,8 @@ async function demoEhr(config: Config, devClient: DevClient | undefined, logger:
     throw new ConfigError('Invalid configuration:\n  DEMO: the demo EHR needs local development mode (no CDS_CLIENTS, not production)');
   }
   logger.warn('DEMO EHR is on: a sandbox FHIR server with synthetic patients is served at /ehr, /fhir and /smart');
+  // Loaded only in demo mode: the in-memory FHIR server's packages are large, and production never needs them.
+  const { createDemoEhr } = await import('./sandbox/demo-ehr.js');
   return createDemoEhr({ publicBaseUrl: config.publicBaseUrl, devClient, ...(now ? { now } : {}) });
 }
 
