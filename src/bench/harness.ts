@@ -41,6 +41,17 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** CPU time (user + system, all threads) a process has used so far, in ms; null where /proc is not available. */
+export function cpuTimeMs(pid: number | undefined): number | null {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, in clock ticks of 1/100 s on Linux.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
 export function peakRssMb(pid: number | undefined): number | null {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import express from 'express';
 import { createFhirRouter, createFhirStore } from '../sandbox/fhir-server.js';
-import { freePort, mint, peakRssMb, PUBLIC_BASE_URL, ROOT, signer, startProcess, type Signer } from './harness.js';
+import { cpuTimeMs, freePort, mint, peakRssMb, PUBLIC_BASE_URL, ROOT, signer, startProcess, type Signer } from './harness.js';
 import { microScenarios, scaleOrders, scaleRules } from './micro.js';
 import { fallbackPatient, SCENARIOS, type ScenarioName } from './scenarios.js';
 
@@ -26,6 +26,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 
 interface LoadResult {
   readonly rps: number;
+  /** CPU time the server process used per request (all its threads), ms; null without /proc. */
+  readonly cpuMsPerRequest: number | null;
   readonly p50: number;
   readonly p99: number;
   readonly max: number;
@@ -37,8 +39,9 @@ interface LoadResult {
  * to the last response: autocannon's own `duration` only ends at its next
  * one-second tick, which rounds short runs up to whole seconds.
  */
-async function load(port: number, endpoint: string, body: string, tokens: string[]): Promise<LoadResult> {
+async function load(port: number, pid: number | undefined, endpoint: string, body: string, tokens: string[]): Promise<LoadResult> {
   let next = 0;
+  const cpuBefore = cpuTimeMs(pid);
   const started = performance.now();
   let lastResponse = started;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -60,12 +63,15 @@ async function load(port: number, endpoint: string, body: string, tokens: string
     instance.on('response', () => void (lastResponse = performance.now()));
   });
   const seconds = (lastResponse - started) / 1000;
-  return { rps: result.requests.total / seconds, p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, errors: result.errors + result.non2xx + result.timeouts };
+  const cpuAfter = cpuTimeMs(pid);
+  const cpuMsPerRequest = cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / result.requests.total;
+  return { rps: result.requests.total / seconds, cpuMsPerRequest, p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, errors: result.errors + result.non2xx + result.timeouts };
 }
 
 function merge(runs: LoadResult[]): LoadResult {
   const mean = (f: (r: LoadResult) => number) => runs.reduce((s, r) => s + f(r), 0) / runs.length;
-  return { rps: Math.round(mean((r) => r.rps)), p50: mean((r) => r.p50), p99: mean((r) => r.p99), max: Math.max(...runs.map((r) => r.max)), errors: runs.reduce((s, r) => s + r.errors, 0) };
+  const cpu = runs.every((r) => r.cpuMsPerRequest !== null) ? mean((r) => r.cpuMsPerRequest!) : null;
+  return { rps: Math.round(mean((r) => r.rps)), cpuMsPerRequest: cpu, p50: mean((r) => r.p50), p99: mean((r) => r.p99), max: Math.max(...runs.map((r) => r.max)), errors: runs.reduce((s, r) => s + r.errors, 0) };
 }
 
 async function main(): Promise<void> {
@@ -121,13 +127,13 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       // Same tokens for both: each process keeps its own jti replay cache.
       const tokens = await mint(run.signer, endpoint, REQUESTS);
-      svc.push(await load(servicePort, endpoint, body, tokens));
-      base.push(await load(baselinePort, endpoint, body, tokens));
+      svc.push(await load(servicePort, service.pid, endpoint, body, tokens));
+      base.push(await load(baselinePort, baseline.pid, endpoint, body, tokens));
     }
     const a = merge(svc);
     const b = merge(base);
     results[run.name] = { service: a, baseline: b, ratio: a.rps / b.rps, rounds: ROUNDS, requestsPerRun: REQUESTS, connections: CONNECTIONS };
-    table.push({ scenario: run.name, 'service req/s': a.rps, 'baseline req/s': b.rps, ratio: (a.rps / b.rps).toFixed(2), 'p50 ms': a.p50.toFixed(1), 'p99 ms': a.p99.toFixed(1), 'max ms': a.max.toFixed(0), 'baseline p99 ms': b.p99.toFixed(1), errors: a.errors + b.errors });
+    table.push({ scenario: run.name, 'service req/s': a.rps, 'baseline req/s': b.rps, ratio: (a.rps / b.rps).toFixed(2), 'CPU ms/req': a.cpuMsPerRequest?.toFixed(2) ?? 'n/a', 'baseline CPU ms/req': b.cpuMsPerRequest?.toFixed(2) ?? 'n/a', 'p50 ms': a.p50.toFixed(1), 'p99 ms': a.p99.toFixed(1), 'max ms': a.max.toFixed(0), 'baseline p99 ms': b.p99.toFixed(1), errors: a.errors + b.errors });
   }
 
   // Prefetch fallback: every key fetched from a FHIR server that answers in 50 ms.
