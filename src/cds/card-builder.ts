@@ -115,17 +115,24 @@ export function escapeHtml(markdown: string): string {
 /** Removes null, undefined, empty strings, empty arrays and empty objects, recursively. */
 export function compact(value: unknown): unknown {
   if (Array.isArray(value)) {
-    const items = value.map(compact).filter((v) => v !== undefined);
+    const items: unknown[] = [];
+    for (const v of value) {
+      const c = compact(v);
+      if (c !== undefined) items.push(c);
+    }
     return items.length > 0 ? items : undefined;
   }
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) {
+    let kept = 0;
+    for (const key of Object.keys(value)) {
       if (key === '__proto__') continue;
-      const c = compact(v);
-      if (c !== undefined) out[key] = c;
+      const c = compact((value as Record<string, unknown>)[key]);
+      if (c === undefined) continue;
+      out[key] = c;
+      kept++;
     }
-    return Object.keys(out).length > 0 ? out : undefined;
+    return kept > 0 ? out : undefined;
   }
   if (value === null || value === '') return undefined;
   return value;

@@ -12,16 +12,32 @@ export interface Placeholder {
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z][\w.]*)\s*(?:\|\s*([A-Za-z]+)\s*)?\}\}/g;
 
-/** Template and parameter texts are few and fixed: their placeholders are parsed once. */
-const parsed = new Map<string, readonly Placeholder[]>();
+/**
+ * A text cut at its placeholders: literal pieces and placeholders, in order.
+ * Template and parameter texts are few and fixed: each is cut once.
+ */
+export type TextPart = string | Placeholder;
+const cut = new Map<string, readonly TextPart[]>();
 
 export function placeholdersIn(text: string): readonly Placeholder[] {
-  let list = parsed.get(text);
-  if (!list) {
-    list = [...text.matchAll(PLACEHOLDER)].map((m) => ({ raw: m[0], name: m[1]!, ...(m[2] ? { formatter: m[2] } : {}) }));
-    if (parsed.size < 10_000) parsed.set(text, list);
+  return partsOf(text).filter((p): p is Placeholder => typeof p !== 'string');
+}
+
+export function partsOf(text: string): readonly TextPart[] {
+  let parts = cut.get(text);
+  if (!parts) {
+    const list: TextPart[] = [];
+    let at = 0;
+    for (const m of text.matchAll(PLACEHOLDER)) {
+      if (m.index > at) list.push(text.slice(at, m.index));
+      list.push({ raw: m[0], name: m[1]!, ...(m[2] ? { formatter: m[2] } : {}) });
+      at = m.index + m[0].length;
+    }
+    if (at < text.length) list.push(text.slice(at));
+    parts = list;
+    if (cut.size < 10_000) cut.set(text, parts);
   }
-  return list;
+  return parts;
 }
 
 /** Text that looks like a placeholder but is malformed (e.g. `{{ mme total }}`), for loader errors. */

@@ -1,7 +1,7 @@
 import type { Coding, MedicationRequest } from 'fhir/r4';
 import { buildCard, type SuggestionDraft } from '../cds/card-builder.js';
 import type { Action, Card, Indicator } from '../cds/types.js';
-import { escapeMarkdown, formatValue, placeholdersIn, producesMarkdown } from './placeholders.js';
+import { escapeMarkdown, formatValue, partsOf, producesMarkdown } from './placeholders.js';
 import type { CardTemplate, RuleDefinition } from './schemas.js';
 
 /**
@@ -24,25 +24,24 @@ export interface RenderInput {
 
 export function renderCard(input: RenderInput): Card {
   const { template: t, rule } = input;
-  const lookup = (name: string): unknown => {
-    const [root, ...rest] = name.split('.');
-    if (root === 'settings') return input.settings[rest.join('.')];
-    return input.facts[name];
-  };
+  const lookup = (name: string): unknown => (name.startsWith('settings.') ? input.settings[name.slice('settings.'.length)] : input.facts[name]);
   // Rule parameters are text written by informaticists: trusted, and may hold
   // placeholders of their own. Values from the patient record are escaped.
-  const fill = (text: string, markdown = false): string =>
-    placeholdersIn(text).reduce((out, ph) => {
-      let value: string;
-      if (ph.name.startsWith('params.')) {
-        const param = rule.event.params[ph.name.slice('params.'.length)];
-        value = typeof param === 'string' && !ph.formatter ? fill(param, markdown) : formatValue(param, ph.formatter);
+  const fill = (text: string, markdown = false): string => {
+    let out = '';
+    for (const part of partsOf(text)) {
+      if (typeof part === 'string') {
+        out += part;
+      } else if (part.name.startsWith('params.')) {
+        const param = rule.event.params[part.name.slice('params.'.length)];
+        out += typeof param === 'string' && !part.formatter ? fill(param, markdown) : formatValue(param, part.formatter);
       } else {
-        const formatted = formatValue(lookup(ph.name), ph.formatter);
-        value = markdown && !producesMarkdown(ph.formatter) ? escapeMarkdown(formatted) : formatted;
+        const formatted = formatValue(lookup(part.name), part.formatter);
+        out += markdown && !producesMarkdown(part.formatter) ? escapeMarkdown(formatted) : formatted;
       }
-      return out.split(ph.raw).join(value);
-    }, text);
+    }
+    return out;
+  };
 
   const indicator = fill(t.indicator);
   if (indicator !== 'info' && indicator !== 'warning' && indicator !== 'critical') {
@@ -58,6 +57,9 @@ export function renderCard(input: RenderInput): Card {
   }));
   const values: Record<string, unknown> = {};
   for (const name of input.provenanceFacts) if (input.facts[name] !== undefined) values[name] = input.facts[name];
+  values.citation = rule.citation;
+  values.template = `${t.id}@${t.version}`;
+  if (t.source.topic) values.topic = t.source.topic.code;
 
   return buildCard({
     summary: fill(t.summary),
@@ -80,7 +82,7 @@ export function renderCard(input: RenderInput): Card {
       ruleId: rule.id,
       ruleVersion: rule.version,
       dataVersions: [...input.dataVersions],
-      values: { ...values, citation: rule.citation, template: `${t.id}@${t.version}`, ...(t.source.topic ? { topic: t.source.topic.code } : {}) },
+      values,
     },
   });
 }

@@ -170,6 +170,26 @@ describe('contract', () => {
     }
   });
 
+  test('placeholder-like text inside a value is shown as it is, never expanded', () => {
+    const { definition: rule } = runtime.data.rules.find((r) => r.definition.id === 'pgx-codeine-poor')!;
+    const template = runtime.data.templates.get(rule.event.card)!.template;
+    // cyp2d6.basis comes early in the detail; {{cyp2d6.dataVersion}} and {{order.ingredient}} are filled later in the same text.
+    const hostile = '{{settings.pdmpUrl}} {{cyp2d6.dataVersion}} {{order.ingredient}}';
+    const card = renderCard({
+      template,
+      rule,
+      facts: { ...examples, 'cyp2d6.basis': hostile },
+      settings: domain.settings,
+      overrideReason: (code) => domain.overrideReason(runtime.knowledge, code),
+      dataVersions: runtime.data.dataVersions,
+      provenanceFacts: [],
+      patientId: 'p',
+    });
+    // The value appears once, as text (markdown-escaped in the detail), and nothing inside it was filled in.
+    expect(card.detail).toContain(hostile);
+    expect(card.detail).not.toContain(domain.settings.pdmpUrl);
+  });
+
   test('every template is used by at least one rule', () => {
     const used = new Set(runtime.data.rules.map((r) => r.definition.event.card));
     expect([...runtime.data.templates.keys()].filter((t) => !used.has(t))).toEqual([]);
