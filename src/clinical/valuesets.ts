@@ -80,22 +80,41 @@ export function compileValueSets(table: ValueSetTable): ValueSets {
       const set = sets.get(id);
       if (!set) throw new Error(`unknown value set '${id}'`);
       if (!concept) return undefined;
-      const text = set.names || set.exclude ? [concept.text, ...(concept.coding ?? []).map((c) => c.display)].filter(Boolean).join(' ') : '';
+      const { text, codings } = prepared(concept);
       if (set.exclude?.test(text)) return undefined;
-      for (const c of concept.coding ?? []) {
-        if (!c.system || !c.code) continue;
-        const code = c.system === ICD10 ? normIcd(c.code) : c.code;
-        if (set.excludeCodes.some((x) => x.system === c.system && x.pattern.test(code))) continue;
-        const key = `${c.system}|${code}`;
-        if (set.codes.has(key)) return set.codes.get(key) ?? c.display ?? code;
-        if (set.prefixes.some((p) => p.system === c.system && code.startsWith(p.prefix))) return c.display ?? c.code;
-        const head = code.slice(0, 3);
-        if (set.ranges.some((r) => r.system === c.system && head >= r.from && head <= r.to)) return c.display ?? c.code;
+      for (const c of codings) {
+        if (set.excludeCodes.some((x) => x.system === c.system && x.pattern.test(c.code))) continue;
+        if (set.codes.has(c.key)) return set.codes.get(c.key) ?? c.display ?? c.code;
+        if (set.prefixes.some((p) => p.system === c.system && c.code.startsWith(p.prefix))) return c.display ?? c.original;
+        const head = c.code.slice(0, 3);
+        if (set.ranges.some((r) => r.system === c.system && head >= r.from && head <= r.to)) return c.display ?? c.original;
       }
       const m = set.names?.exec(text);
       return m ? m[1]!.toLowerCase() : undefined;
     },
   };
+}
+
+/** A concept's codes normalised for lookup and its words, worked out once per concept object and reused by every value set. */
+interface PreparedConcept {
+  readonly text: string;
+  readonly codings: readonly { system: string; code: string; key: string; original: string; display: string | undefined }[];
+}
+const preparedConcepts = new WeakMap<CodeableConcept, PreparedConcept>();
+
+function prepared(concept: CodeableConcept): PreparedConcept {
+  let p = preparedConcepts.get(concept);
+  if (p) return p;
+  const codings = [];
+  for (const c of concept.coding ?? []) {
+    if (typeof c.system !== 'string' || typeof c.code !== 'string' || !c.system || !c.code) continue;
+    const code = c.system === ICD10 ? normIcd(c.code) : c.code;
+    codings.push({ system: c.system, code, key: `${c.system}|${code}`, original: c.code, display: c.display });
+  }
+  const text = [concept.text, ...(concept.coding ?? []).map((c) => c.display)].filter(Boolean).join(' ');
+  p = { text, codings };
+  preparedConcepts.set(concept, p);
+  return p;
 }
 
 export function assertValueSets(table: ValueSetTable, required: readonly ValueSetId[]): void {
