@@ -7,8 +7,9 @@ import autocannon from 'autocannon';
 import express from 'express';
 import { createFhirRouter, createFhirStore } from '../sandbox/fhir-server.js';
 import { cpuTimeMs, freePort, mint, peakRssMb, PUBLIC_BASE_URL, ROOT, signer, startProcess, type Signer } from './harness.js';
-import { microScenarios, scaleOrders, scaleRules } from './micro.js';
-import { fallbackPatient, SCENARIOS, type ScenarioName } from './scenarios.js';
+import { hookRequestFor } from '../rules/scenarios/compact-patient.js';
+import { generatedRuleSet, microScenarios, scaleOrders, scaleRules } from './micro.js';
+import { fallbackPatient, largeRecord, NOW, SCENARIOS, type ScenarioName } from './scenarios.js';
 
 /**
  * `npm run bench`: the real service (production configuration, JWT on, real
@@ -23,6 +24,8 @@ import { fallbackPatient, SCENARIOS, type ScenarioName } from './scenarios.js';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (process.env.BENCH_QUICK ? 1 : 3));
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? (process.env.BENCH_QUICK ? 500 : 2000));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+/** Unmeasured requests before each measured series: a fresh process or a new body shape warms up the JIT. */
+const WARMUP_REQUESTS = 200;
 
 interface LoadResult {
   readonly rps: number;
@@ -124,6 +127,10 @@ async function main(): Promise<void> {
     const body = JSON.stringify(s.body());
     const svc: LoadResult[] = [];
     const base: LoadResult[] = [];
+    // Unmeasured warm-up of both servers for this scenario (JIT, caches).
+    const warmup = await mint(run.signer, endpoint, WARMUP_REQUESTS);
+    await load(servicePort, service.pid, endpoint, body, warmup);
+    await load(baselinePort, baseline.pid, endpoint, body, warmup);
     for (let round = 0; round < ROUNDS; round++) {
       // Same tokens for both: each process keeps its own jti replay cache.
       const tokens = await mint(run.signer, endpoint, REQUESTS);
@@ -155,15 +162,42 @@ async function main(): Promise<void> {
   results['prefetch fallback (FHIR 50 ms)'] = fallbackResult;
 
   const rss = { service: peakRssMb(service.pid), baseline: peakRssMb(baseline.pid) };
-  service.kill('SIGTERM');
   baseline.kill('SIGTERM');
   fhirServer.close();
 
+  // Scaling over HTTP: order-sign with more active orders (same service), and order-select
+  // against a service started on each generated rule set.
   const rulesDir = path.join(ROOT, 'rules');
   const cardsDir = path.join(ROOT, 'cards');
+  const ORDER_SIZES = [10, 20, 50, 100, 200];
+  const RULE_COUNTS = [20, 50, 100, 200, 500];
+  const scaleRequests = Math.max(300, Math.round(REQUESTS / 2));
+  const httpOrders: LoadResult[] = [];
+  for (const n of ORDER_SIZES) {
+    const endpoint = '/cds-services/opioid-order-sign';
+    const body = JSON.stringify(hookRequestFor('order-sign', largeRecord(n), NOW));
+    await load(servicePort, service.pid, endpoint, body, await mint(rs.signer, endpoint, WARMUP_REQUESTS));
+    httpOrders.push(await load(servicePort, service.pid, endpoint, body, await mint(rs.signer, endpoint, scaleRequests)));
+  }
+  service.kill('SIGTERM');
+  const httpRules: LoadResult[] = [];
+  for (const n of RULE_COUNTS) {
+    const set = generatedRuleSet(rulesDir, cardsDir, n);
+    const port = await freePort();
+    const scaled = await startProcess('dist/src/main.js', { ...common, PORT: String(port), DATA_DIR: path.join(work, `data-rules-${n}`), RULES_DIR: set.rulesDir, CARDS_DIR: set.cardsDir }, 'listening on');
+    try {
+      const endpoint = '/cds-services/opioid-order-select';
+      await load(port, scaled.pid, endpoint, smallBody, await mint(rs.signer, endpoint, WARMUP_REQUESTS));
+      httpRules.push(await load(port, scaled.pid, endpoint, smallBody, await mint(rs.signer, endpoint, scaleRequests)));
+    } finally {
+      scaled.kill('SIGTERM');
+      set.cleanup();
+    }
+  }
+
   const micro = await microScenarios(rulesDir, cardsDir);
-  const orders = await scaleOrders(rulesDir, cardsDir, [10, 20, 50, 100, 200]);
-  const rules = await scaleRules(rulesDir, cardsDir, [20, 50, 100, 200, 500]);
+  const orders = await scaleOrders(rulesDir, cardsDir, ORDER_SIZES);
+  const rules = await scaleRules(rulesDir, cardsDir, RULE_COUNTS);
 
   console.log(`\nHTTP (${CONNECTIONS} connections, ${ROUNDS} rounds x ${REQUESTS} requests, alternating service and baseline)`);
   console.table(table);
@@ -171,12 +205,30 @@ async function main(): Promise<void> {
   console.log(`Peak RSS: service ${rss.service} MB, baseline ${rss.baseline} MB; start-up to first successful hook call: ${startupMs.toFixed(0)} ms`);
   console.log('\nClinical path in-process (request parsed; prefetch, context, facts, rules, cards):');
   console.table(Object.fromEntries(Object.entries(micro).map(([k, v]) => [k, { 'µs/call': v.usPerCall.toFixed(1), iterations: v.iterations }])));
-  console.log('Scaling with record size (order-sign, µs/call):');
-  console.table(orders.map((o) => ({ 'active orders': o.orders, 'µs/call': o.usPerCall.toFixed(1), 'vs 20 orders': (o.usPerCall / orders.find((x) => x.orders === 20)!.usPerCall).toFixed(2) })));
-  console.log('Scaling with rule count (order-select small, µs/call; reload of the whole set):');
-  console.table(rules.map((r) => ({ rules: r.rules, 'µs/call': r.usPerCall.toFixed(1), 'reload ms': r.reloadMs.toFixed(1) })));
+  console.log('Scaling with record size (order-sign: in-process µs/call, and over HTTP):');
+  console.table(
+    orders.map((o, i) => ({
+      'active orders': o.orders,
+      'µs/call': o.usPerCall.toFixed(1),
+      'vs 20 orders': (o.usPerCall / orders.find((x) => x.orders === 20)!.usPerCall).toFixed(2),
+      'HTTP req/s': Math.round(httpOrders[i]!.rps),
+      'HTTP p99 ms': httpOrders[i]!.p99.toFixed(1),
+      errors: httpOrders[i]!.errors,
+    })),
+  );
+  console.log('Scaling with rule count (order-select small: in-process µs/call, reload of the whole set, and over HTTP):');
+  console.table(
+    rules.map((r, i) => ({
+      rules: r.rules,
+      'µs/call': r.usPerCall.toFixed(1),
+      'reload ms': r.reloadMs.toFixed(1),
+      'HTTP req/s': Math.round(httpRules[i]!.rps),
+      'HTTP p99 ms': httpRules[i]!.p99.toFixed(1),
+      errors: httpRules[i]!.errors,
+    })),
+  );
 
-  const out = { at: new Date().toISOString(), node: process.version, cpus: os.cpus().length, http: results, rss, startupMs, micro, scaling: { orders, rules } };
+  const out = { at: new Date().toISOString(), node: process.version, cpus: os.cpus().length, http: results, rss, startupMs, micro, scaling: { orders, rules, httpOrders, httpRules } };
   fs.mkdirSync(path.join(ROOT, 'bench-results'), { recursive: true });
   const file = path.join(ROOT, 'bench-results', `${out.at.replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, JSON.stringify(out, null, 2));
