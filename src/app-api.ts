@@ -1,8 +1,10 @@
 import express from 'express';
+import type { FhirResource, MedicationRequest } from 'fhir/r4';
 import { z } from 'zod';
+import { mmeHistory } from './clinical/mme/history.js';
 import { computePainFacts, type PainKnowledge } from './clinical/domain.js';
 import { exceptionsOnFile } from './clinical/facts/exception-facts.js';
-import { patientContextFor } from './cds/hook-handler.js';
+import { checkResourceShapes, patientContextFor } from './cds/hook-handler.js';
 import { zodProblems } from './cds/hook-request.js';
 import { forbidden, invalidRequest, unauthorized } from './cds/outcome.js';
 import { resolvePrefetch } from './cds/prefetch.js';
@@ -38,7 +40,10 @@ export function appApiRouter(deps: { config: Config; rules: RuleRuntime<PainKnow
       context: { userId: 'app', patientId: parsed.data.patientId },
       prefetch: {},
     };
-    const prefetch = await resolvePrefetch(request, { templates: opioidPatientView.definition.prefetch, required: ['patient'] }, deps.config.prefetch);
+    // The patient-view data, plus every MedicationRequest (any status) for the dose history chart.
+    const templates = { ...opioidPatientView.definition.prefetch, orderHistory: 'MedicationRequest?patient={{context.patientId}}' };
+    // Wrongly typed elements from the FHIR server make their key unavailable, as in hook calls.
+    const prefetch = checkResourceShapes([], await resolvePrefetch(request, { templates, required: ['patient'] }, deps.config.prefetch), ['patient']);
     const now = deps.now();
     const stored = deps.store.listExceptions({ patientId: parsed.data.patientId, validAt: now });
     const context = patientContextFor(request, prefetch, now, stored);
@@ -51,6 +56,7 @@ export function appApiRouter(deps: { config: Config; rules: RuleRuntime<PainKnow
       cyp2d6: pick('cyp2d6.'),
       mme: pick('mme.'),
       safeguards: { ...pick('safeguards.'), ...pick('naloxone.'), ...pick('cns.'), ...pick('pdmp.'), ...pick('risk.') },
+      history: prefetch.resources.has('orderHistory') ? mmeHistory(medicationRequests(prefetch.resources.get('orderHistory')), now, knowledge.mme, context.resolveMedication) : null,
       exceptions: exceptionsOnFile(context, knowledge.overrideReasons).map((e) => ({ ...e, createdAt: e.createdAt.toISOString(), expiresAt: e.expiresAt.toISOString() })),
       overrideReasons: knowledge.overrideReasons.reasons.map((r) => ({ system: knowledge.overrideReasons.system, code: r.code, display: r.display, validityDays: r.validityDays })),
       unavailable: prefetch.unavailable.map((u) => u.key),
@@ -58,3 +64,5 @@ export function appApiRouter(deps: { config: Config; rules: RuleRuntime<PainKnow
   });
   return router;
 }
+
+const medicationRequests = (resources: readonly FhirResource[] = []) => resources.filter((r): r is MedicationRequest => r.resourceType === 'MedicationRequest');

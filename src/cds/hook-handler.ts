@@ -87,7 +87,7 @@ export function patientContextFor(request: HookRequest, prefetch: ResolvedPrefet
  * are; in what this service fetched itself, the key is treated as unavailable
  * (a 412 if it was required), since the client cannot fix it.
  */
-function checkResourceShapes(drafts: readonly FhirResource[], prefetch: ResolvedPrefetch, required: readonly string[]): ResolvedPrefetch {
+export function checkResourceShapes(drafts: readonly FhirResource[], prefetch: ResolvedPrefetch, required: readonly string[]): ResolvedPrefetch {
   const problems: { path: string; message: string }[] = [];
   drafts.forEach((r, i) => {
     for (const p of fhirShapeProblems(r)) problems.push({ path: `context.draftOrders.entry[${i}].resource`, message: p });

@@ -20,6 +20,7 @@ const RX = {
   naloxone: { rxnorm: '1725059', display: 'Naloxone Hydrochloride 4 MG/ACTUAT Nasal Spray', dose: 1, unit: 'spray', frequency: 1, period: 1, periodUnit: 'd' as const, prn: true },
   alprazolam: { display: 'Alprazolam 0.5 MG Oral Tablet', dose: 1, frequency: 2, period: 1, periodUnit: 'd' as const },
   paroxetine: { display: 'Paroxetine 20 MG Oral Tablet', dose: 1, frequency: 1, period: 1, periodUnit: 'd' as const },
+  tramadol: { rxnorm: '835603', display: 'Tramadol Hydrochloride 50 MG Oral Tablet', dose: 1, frequency: 1, period: 6, periodUnit: 'h' as const },
 };
 
 export const DEMO_PATIENTS: readonly DemoPatient[] = [
@@ -40,6 +41,8 @@ export const DEMO_PATIENTS: readonly DemoPatient[] = [
         { id: 'stable-oxy-er', ...RX.oxyEr20, authoredDaysAgo: 730, supplyDays: 30 },
         { id: 'stable-hydrocodone', ...RX.hydrocodone, authoredDaysAgo: 730, supplyDays: 30 },
         { id: 'stable-naloxone', ...RX.naloxone, authoredDaysAgo: 60 },
+        // A finished 45-day course of tramadol after a fall: shows in the app's dose history, not in today's total.
+        { id: 'stable-tramadol-past', ...RX.tramadol, authoredDaysAgo: 100, supplyDays: 45, status: 'completed' as const },
       ],
       procedures: [{ system: 'http://snomed.info/sct', code: '461621000124108', display: 'Review of prescription drug monitoring program', daysAgo: 30 }],
     },

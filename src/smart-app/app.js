@@ -59,17 +59,16 @@ function renderPgx(c) {
   body.append(el('p', `Interpretation: ${c['cyp2d6.dataVersion']}`));
 }
 
-/** Total MME at the end of each of the last six months, from when the current orders started, with the 50 and 90 lines. */
-function chart(orders, now) {
-  const months = Array.from({ length: 6 }, (_, i) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 5 + i + 1, 0)));
-  const totals = months.map((m) => orders.filter((o) => !o.isDraft && typeof o.mme === 'number' && (!o.since || new Date(o.since) <= m)).reduce((s, o) => s + o.mme, 0));
-  const max = Math.max(100, ...totals) * 1.1;
-  const w = 480, h = 160, x = (i) => 40 + i * 80, y = (v) => h - 20 - (v / max) * (h - 30);
+/** Total MME at the end of each of the last months (from the order history), with the 50 and 90 lines; hollow points are incomplete months. */
+function chart(history) {
+  const months = history.months;
+  const max = Math.max(100, ...months.map((m) => m.mme)) * 1.1;
+  const w = 480, h = 160, x = (i) => 40 + i * (400 / Math.max(1, months.length - 1)), y = (v) => h - 20 - (v / max) * (h - 30);
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('viewBox', `0 0 ${w} ${h}`);
   svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', `Total MME per month: ${totals.map((t, i) => `${months[i].toISOString().slice(0, 7)} ${Math.round(t)}`).join(', ')}`);
+  svg.setAttribute('aria-label', `Total MME per month: ${months.map((m) => `${m.month} ${Math.round(m.mme)}${m.complete ? '' : ' (incomplete)'}`).join(', ')}`);
   const add = (tag, attrs, text) => {
     const n = document.createElementNS(ns, tag);
     for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
@@ -81,18 +80,27 @@ function chart(orders, now) {
     add('line', { x1: 30, x2: w - 10, y1: y(t), y2: y(t), stroke: t === 90 ? '#a30000' : '#b45309', 'stroke-dasharray': '4 3' });
     add('text', { x: w - 60, y: y(t) - 3 }, `${t} MME`);
   }
-  add('polyline', { points: totals.map((t, i) => `${x(i)},${y(t)}`).join(' '), fill: 'none', stroke: '#123b6d', 'stroke-width': 2 });
-  totals.forEach((t, i) => add('text', { x: x(i) - 15, y: h - 5 }, months[i].toISOString().slice(2, 7)));
+  add('polyline', { points: months.map((m, i) => `${x(i)},${y(m.mme)}`).join(' '), fill: 'none', stroke: '#123b6d', 'stroke-width': 2 });
+  months.forEach((m, i) => {
+    add('circle', { cx: x(i), cy: y(m.mme), r: 4, fill: m.complete ? '#123b6d' : '#fff', stroke: '#123b6d', 'stroke-width': 2 });
+    add('text', { x: x(i) - 15, y: h - 5 }, m.month.slice(2));
+  });
   return svg;
 }
 
-function renderMme(m, now) {
+function renderMme(m, history) {
   const body = $('mme-body');
   body.append(el('p', `${Math.round(m['mme.total'])} MME/day${m['mme.complete'] ? '' : ' (incomplete: the real total is higher)'}`, { class: 'big' }));
   if (m['mme.outOfScope']) body.append(el('p', `CDC thresholds do not apply: ${m['mme.outOfScopeReasons'].join('; ')}`));
   const orders = m['mme.orders'] ?? [];
   if (!orders.length) body.append(el('p', 'No active opioid orders.'));
-  else body.append(table(['Order', 'Sig', 'Daily amount', 'Factor', 'MME/day'], orders.map((o) => [o.drug, o.sig, o.dailyAmount, o.factor, o.mme ?? o.reason])), chart(orders, now));
+  else body.append(table(['Order', 'Sig', 'Daily amount', 'Factor', 'MME/day'], orders.map((o) => [o.drug, o.sig, o.dailyAmount, o.factor, o.mme ?? o.reason])));
+  if (!history) {
+    body.append(el('p', 'The order history could not be read from the EHR, so no dose history is shown.'));
+  } else if (history.months.some((h) => h.mme > 0 || !h.complete)) {
+    body.append(el('h3', 'Total daily MME, last six months'), chart(history));
+    for (const u of history.unknown) body.append(el('p', `Not counted in the history: ${u.drug} (${u.reason}).`, { class: 'warn' }));
+  }
   body.append(el('p', `Conversion factors: ${m['mme.factorSet']}`));
 }
 
@@ -147,9 +155,8 @@ async function main() {
   const practitionerName = userRef ? await client.request(userRef).then((u) => humanName(u.name)).catch(() => '') : '';
   const userText = practitionerName || userRef || 'unknown user';
   $('banner').textContent = `${humanName(p.name) || 'Unknown patient'} · born ${p.birthDate ?? 'unknown'} · ${p.gender ?? ''} · signed in as ${userText}`;
-  const now = new Date();
   renderPgx(summary.cyp2d6);
-  renderMme(summary.mme, now);
+  renderMme(summary.mme, summary.history);
   renderSafeguards(summary.safeguards);
   renderExceptions(summary.exceptions);
   const view = new URLSearchParams(token.appContext ?? '').get('view');

@@ -61,9 +61,18 @@ describe('POST /app-api/summary', () => {
     expect(body.overrideReasons.map((r) => r.code)).toEqual(expect.arrayContaining(['pgx-reviewed', 'stable-long-term']));
     expect(body.exceptions).toEqual([]);
 
-    const stable = (await (await summary({ fhirServer: `${base}/fhir/`, patientId: 'mme-stable-80' }, await appToken('mme-stable-80'))).json()) as { mme: Record<string, unknown> };
+    const stable = (await (await summary({ fhirServer: `${base}/fhir/`, patientId: 'mme-stable-80' }, await appToken('mme-stable-80'))).json()) as {
+      mme: Record<string, unknown>;
+      history: { months: { month: string; mme: number; complete: boolean }[]; unknown: unknown[] };
+    };
     expect(stable.mme['mme.total']).toBe(80);
     expect(stable.mme['mme.complete']).toBe(true);
+    // The dose history comes from every order: 80 MME/day throughout, plus 40 while a finished tramadol course ran.
+    expect(stable.history.months).toHaveLength(6);
+    expect(stable.history.months.at(-1)).toMatchObject({ mme: 80, complete: true });
+    expect(stable.history.months.some((m) => m.mme === 120)).toBe(true);
+    expect(stable.history.months.every((m) => m.mme >= 80 && m.complete)).toBe(true);
+    expect(stable.history.unknown).toEqual([]);
   });
 
   test('refuses clearly: no token 401, a FHIR server outside the allowlist 403, a bad body 400, a token for another patient', async () => {

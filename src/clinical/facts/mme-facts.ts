@@ -114,7 +114,6 @@ export function mmePatientFacts(
       isDraft: o.isDraft,
       status: o.status,
       prn: o.prn,
-      ...(o.since ? { since: o.since } : {}),
     })),
     'mme.factorSet': k.dataVersions.mme.join(', '),
     'mme.outOfScope': exclusions.length > 0,

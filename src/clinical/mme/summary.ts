@@ -25,8 +25,6 @@ export interface OrderMme {
   readonly longActing: boolean;
   readonly status: 'counted' | 'incomplete' | 'not-pain-opioid';
   readonly reason?: string;
-  /** When the order was written (for the dose history chart). */
-  readonly since?: string;
 }
 
 export interface MmeSummary {
@@ -52,8 +50,7 @@ export function orderMme(order: Order, isDraft: boolean, identification: OpioidI
   if (identification.kind === 'not-opioid') return undefined;
   const ref = `${order.resourceType}/${order.id ?? 'unidentified'}`;
   const dosages = order.resourceType === 'MedicationRequest' ? order.dosageInstruction : order.dosage;
-  const since = order.resourceType === 'MedicationRequest' ? order.authoredOn : (order.effectiveDateTime ?? order.effectivePeriod?.start);
-  const base = { ref, isDraft, drug: identification.drug, sig: describeSig(dosages), prn: dosages?.some((d) => d.asNeededBoolean || d.asNeededCodeableConcept) ?? false, ...(since ? { since } : {}) };
+  const base = { ref, isDraft, drug: identification.drug, sig: describeSig(dosages), prn: dosages?.some((d) => d.asNeededBoolean || d.asNeededCodeableConcept) ?? false };
   if (identification.oudTreatment) {
     return { ...base, ingredient: 'buprenorphine', dailyAmount: null, factor: null, factorSet: null, mme: null, longActing: false, status: 'not-pain-opioid', reason: 'buprenorphine for opioid use disorder' };
   }

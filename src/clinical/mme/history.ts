@@ -1,0 +1,93 @@
+import type { Duration, MedicationRequest } from 'fhir/r4';
+import type { MedicationResolver } from '../medication.js';
+import { identifyOpioid } from './identify.js';
+import { orderMme } from './summary.js';
+import type { MmeKnowledge } from './tables.js';
+
+/**
+ * Total daily MME at the end of each of the last months, from the patient's
+ * opioid orders of any status (the SMART app's dose chart). An order counts
+ * from its start to its end: its validity period's end, or the supply it
+ * allows (expected supply duration x fills), or today while it is active.
+ * Unknown stays unknown: an order whose MME or end cannot be worked out marks
+ * the months it may cover as incomplete, and is listed with the reason.
+ */
+export interface MonthlyMme {
+  /** YYYY-MM */
+  readonly month: string;
+  /** Sum of what could be counted (a lower bound when incomplete). */
+  readonly mme: number;
+  readonly complete: boolean;
+}
+
+export interface MmeHistory {
+  readonly months: readonly MonthlyMme[];
+  readonly unknown: readonly { readonly ref: string; readonly drug: string; readonly reason: string }[];
+}
+
+const DAY_MS = 86_400_000;
+const NEVER_TAKEN = new Set(['cancelled', 'entered-in-error', 'draft']);
+const DAYS_PER_UNIT: Record<string, number> = { d: 1, day: 1, days: 1, wk: 7, week: 7, weeks: 7, mo: 30, month: 30, months: 30 };
+
+function durationDays(d: Duration | undefined): number | undefined {
+  if (typeof d?.value !== 'number' || !(d.value > 0)) return undefined;
+  const per = DAYS_PER_UNIT[(d.code ?? d.unit ?? '').toLowerCase()];
+  return per === undefined ? undefined : d.value * per;
+}
+
+function parseDate(text: string | undefined): number | undefined {
+  if (typeof text !== 'string') return undefined;
+  const t = Date.parse(text);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/**
+ * When an order ran, in ms: end null while it is active; start or end
+ * undefined when they cannot be known, with the problem said.
+ */
+interface Span {
+  readonly start?: number;
+  readonly end?: number | null;
+  readonly problem?: string;
+}
+
+function spanOf(order: MedicationRequest, now: number): Span {
+  const dispense = order.dispenseRequest;
+  const start = parseDate(dispense?.validityPeriod?.start) ?? parseDate(order.authoredOn);
+  if (start === undefined) return { problem: 'no date when the order started' };
+  if (order.status === 'active') return { start, end: null };
+  const validUntil = parseDate(dispense?.validityPeriod?.end);
+  if (validUntil !== undefined) return { start, end: Math.min(validUntil, now) };
+  const supplyDays = durationDays(dispense?.expectedSupplyDuration);
+  if (supplyDays !== undefined) return { start, end: start + supplyDays * (1 + (dispense?.numberOfRepeatsAllowed ?? 0)) * DAY_MS };
+  return { start, problem: `${order.status ?? 'no status'}, with no end date or supply duration` };
+}
+
+/** Unknown bounds are open: the order may have been taken then. */
+const covers = (span: Span, t: number) => (span.start === undefined || span.start <= t) && (span.end === undefined || span.end === null || t < span.end);
+
+export function mmeHistory(orders: readonly MedicationRequest[], now: Date, k: MmeKnowledge, resolve?: MedicationResolver, monthCount = 6): MmeHistory {
+  const at = now.getTime();
+  // The last moment of each month (now, for the current one), oldest first.
+  const points = Array.from({ length: monthCount }, (_, i) => {
+    const monthEnd = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (monthCount - 1 - i) + 1, 0, 23, 59, 59);
+    return { month: new Date(monthEnd).toISOString().slice(0, 7), at: Math.min(monthEnd, at), mme: 0, complete: true };
+  });
+  const unknown: { ref: string; drug: string; reason: string }[] = [];
+
+  for (const order of orders) {
+    if (order.resourceType !== 'MedicationRequest' || NEVER_TAKEN.has(order.status)) continue;
+    const row = orderMme(order, false, identifyOpioid(order, resolve, k), k);
+    if (!row || row.status === 'not-pain-opioid') continue;
+    const span = spanOf(order, at);
+    const covered = points.filter((p) => covers(span, p.at));
+    if (covered.length === 0) continue;
+    const reason = span.problem ?? (row.mme === null ? (row.reason ?? 'MME not computable') : undefined);
+    if (reason) unknown.push({ ref: row.ref, drug: row.drug, reason });
+    for (const p of covered) {
+      if (reason || row.mme === null) p.complete = false;
+      else p.mme += row.mme;
+    }
+  }
+  return { months: points.map(({ month, mme, complete }) => ({ month, mme: Math.round(mme * 10) / 10, complete })), unknown };
+}
