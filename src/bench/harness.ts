@@ -52,6 +52,16 @@ export function cpuTimeMs(pid: number | undefined): number | null {
   }
 }
 
+/** Starts a new peak-RSS measurement for the process (Linux: clear_refs 5 resets VmHWM); false when not possible. */
+export function resetPeakRss(pid: number | undefined): boolean {
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function peakRssMb(pid: number | undefined): number | null {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');

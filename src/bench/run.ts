@@ -6,7 +6,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import express from 'express';
 import { createFhirRouter, createFhirStore } from '../sandbox/fhir-server.js';
-import { cpuTimeMs, freePort, mint, peakRssMb, PUBLIC_BASE_URL, ROOT, signer, startProcess, type Signer } from './harness.js';
+import { cpuTimeMs, freePort, mint, peakRssMb, PUBLIC_BASE_URL, resetPeakRss, ROOT, signer, startProcess, type Signer } from './harness.js';
 import { hookRequestFor } from '../rules/scenarios/compact-patient.js';
 import { generatedRuleSet, microScenarios, scaleOrders, scaleRules } from './micro.js';
 import { fallbackPatient, largeRecord, NOW, SCENARIOS, type ScenarioName } from './scenarios.js';
@@ -114,6 +114,7 @@ async function main(): Promise<void> {
   const baseline = await startProcess('dist/src/bench/baseline-server.js', { ...common, PORT: String(baselinePort) }, 'baseline listening');
 
   const table: Record<string, unknown>[] = [];
+  const overallPeak = { service: 0, baseline: 0 };
   const results: Record<string, unknown> = {};
   const runs: { name: string; scenario: ScenarioName; signer: Signer }[] = [
     { name: 'order-select small (RS384)', scenario: 'order-select-small', signer: rs.signer },
@@ -127,6 +128,8 @@ async function main(): Promise<void> {
     const body = JSON.stringify(s.body());
     const svc: LoadResult[] = [];
     const base: LoadResult[] = [];
+    // Peak RSS per scenario where the kernel lets it be reset; otherwise the peak since start.
+    const perScenarioPeak = resetPeakRss(service.pid) && resetPeakRss(baseline.pid);
     // Unmeasured warm-up of both servers for this scenario (JIT, caches).
     const warmup = await mint(run.signer, endpoint, WARMUP_REQUESTS);
     await load(servicePort, service.pid, endpoint, body, warmup);
@@ -139,8 +142,11 @@ async function main(): Promise<void> {
     }
     const a = merge(svc);
     const b = merge(base);
-    results[run.name] = { service: a, baseline: b, ratio: a.rps / b.rps, rounds: ROUNDS, requestsPerRun: REQUESTS, connections: CONNECTIONS };
-    table.push({ scenario: run.name, 'service req/s': a.rps, 'baseline req/s': b.rps, ratio: (a.rps / b.rps).toFixed(2), 'CPU ms/req': a.cpuMsPerRequest?.toFixed(2) ?? 'n/a', 'baseline CPU ms/req': b.cpuMsPerRequest?.toFixed(2) ?? 'n/a', 'p50 ms': a.p50.toFixed(1), 'p99 ms': a.p99.toFixed(1), 'max ms': a.max.toFixed(0), 'baseline p99 ms': b.p99.toFixed(1), errors: a.errors + b.errors });
+    const peak = { service: peakRssMb(service.pid), baseline: peakRssMb(baseline.pid) };
+    overallPeak.service = Math.max(overallPeak.service, peak.service ?? 0);
+    overallPeak.baseline = Math.max(overallPeak.baseline, peak.baseline ?? 0);
+    results[run.name] = { service: a, baseline: b, peakRssMb: peak, ratio: a.rps / b.rps, rounds: ROUNDS, requestsPerRun: REQUESTS, connections: CONNECTIONS };
+    table.push({ scenario: run.name, 'service req/s': a.rps, 'baseline req/s': b.rps, ratio: (a.rps / b.rps).toFixed(2), 'CPU ms/req': a.cpuMsPerRequest?.toFixed(2) ?? 'n/a', 'baseline CPU ms/req': b.cpuMsPerRequest?.toFixed(2) ?? 'n/a', 'p50 ms': a.p50.toFixed(1), 'p99 ms': a.p99.toFixed(1), 'max ms': a.max.toFixed(0), 'baseline p99 ms': b.p99.toFixed(1), [perScenarioPeak ? 'peak RSS MB' : 'peak RSS MB since start']: `${peak.service} / ${peak.baseline}`, errors: a.errors + b.errors });
   }
 
   // Prefetch fallback: every key fetched from a FHIR server that answers in 50 ms.
@@ -161,7 +167,7 @@ async function main(): Promise<void> {
   const fallbackResult = { p50: fallbackLatencies[Math.floor(fallbackLatencies.length / 2)]!, max: fallbackLatencies.at(-1)!, fhirDelayMs: 50, keysFetched: 7 };
   results['prefetch fallback (FHIR 50 ms)'] = fallbackResult;
 
-  const rss = { service: peakRssMb(service.pid), baseline: peakRssMb(baseline.pid) };
+  const rss = { service: Math.max(overallPeak.service, peakRssMb(service.pid) ?? 0), baseline: Math.max(overallPeak.baseline, peakRssMb(baseline.pid) ?? 0) };
   baseline.kill('SIGTERM');
   fhirServer.close();
 
