@@ -14,7 +14,13 @@ export type DailyAmount =
   | { readonly ok: true; readonly value: number; readonly unit: 'mg' | 'mcg/h' | 'mcg'; readonly prn: boolean; readonly note?: string }
   | { readonly ok: false; readonly reason: string };
 
+/** UCUM time units (Timing.repeat.periodUnit, Duration.code) -> days. */
 const PERIOD_DAYS: Record<string, number> = { s: 1 / 86_400, min: 1 / 1440, h: 1 / 24, d: 1, wk: 7, mo: 30, a: 365 };
+
+/** Days in `value` of a UCUM time unit; undefined for anything else (including prototype keys). */
+export function daysOf(value: number, unit: unknown): number | undefined {
+  return typeof unit === 'string' && Object.hasOwn(PERIOD_DAYS, unit) ? value * PERIOD_DAYS[unit]! : undefined;
+}
 
 /** HL7 GTSAbbreviation timing codes -> administrations per day. */
 const TIMING_CODES: Record<string, number> = { QD: 1, QOD: 0.5, BID: 2, TID: 3, QID: 4, AM: 1, PM: 1, Q4H: 6, Q6H: 4, Q8H: 3, Q12H: 2 };
@@ -26,7 +32,7 @@ export function administrationsPerDay(d: Dosage): number | undefined {
   if (r) {
     const freq = Math.max(r.frequency ?? 0, r.frequencyMax ?? 0) || (r.period !== undefined ? 1 : 0);
     const period = r.periodMax !== undefined && r.period !== undefined ? Math.min(r.period, r.periodMax) : r.period;
-    const days = period !== undefined && r.periodUnit ? period * (PERIOD_DAYS[r.periodUnit] ?? NaN) : undefined;
+    const days = period !== undefined && r.periodUnit ? (daysOf(period, r.periodUnit) ?? NaN) : undefined;
     if (freq > 0 && days !== undefined && days > 0 && Number.isFinite(days)) return freq / days;
     if (r.timeOfDay?.length) return r.timeOfDay.length;
     if (r.when?.length) return r.when.length;

@@ -1,5 +1,6 @@
 import type { Duration, MedicationRequest } from 'fhir/r4';
 import type { MedicationResolver } from '../medication.js';
+import { daysOf } from './daily-dose.js';
 import { identifyOpioid } from './identify.js';
 import { orderMme } from './summary.js';
 import type { MmeKnowledge } from './tables.js';
@@ -27,12 +28,10 @@ export interface MmeHistory {
 
 const DAY_MS = 86_400_000;
 const NEVER_TAKEN = new Set(['cancelled', 'entered-in-error', 'draft']);
-const DAYS_PER_UNIT: Record<string, number> = { d: 1, day: 1, days: 1, wk: 7, week: 7, weeks: 7, mo: 30, month: 30, months: 30 };
-
+/** A Duration in days, from its UCUM code (or a unit written as one); undefined when not usable. */
 function durationDays(d: Duration | undefined): number | undefined {
   if (typeof d?.value !== 'number' || !(d.value > 0)) return undefined;
-  const per = DAYS_PER_UNIT[(d.code ?? d.unit ?? '').toLowerCase()];
-  return per === undefined ? undefined : d.value * per;
+  return daysOf(d.value, d.code ?? d.unit);
 }
 
 function parseDate(text: string | undefined): number | undefined {
@@ -59,7 +58,8 @@ function spanOf(order: MedicationRequest, now: number): Span {
   const validUntil = parseDate(dispense?.validityPeriod?.end);
   if (validUntil !== undefined) return { start, end: Math.min(validUntil, now) };
   const supplyDays = durationDays(dispense?.expectedSupplyDuration);
-  if (supplyDays !== undefined) return { start, end: start + supplyDays * (1 + (dispense?.numberOfRepeatsAllowed ?? 0)) * DAY_MS };
+  const refills = typeof dispense?.numberOfRepeatsAllowed === 'number' && dispense.numberOfRepeatsAllowed > 0 ? dispense.numberOfRepeatsAllowed : 0;
+  if (supplyDays !== undefined) return { start, end: start + supplyDays * (1 + refills) * DAY_MS };
   return { start, problem: `${order.status ?? 'no status'}, with no end date or supply duration` };
 }
 

@@ -62,6 +62,10 @@ describe('MME history', () => {
     expect(noStart.months.every((m) => !m.complete)).toBe(true);
     expect(noStart.unknown[0]!.reason).toBe('no date when the order started');
 
+    // A supply duration in no UCUM time unit (even a prototype key) is no supply duration.
+    const oddUnit = mmeHistory([oxycodone('odd', 'completed', '2026-09-10', { expectedSupplyDuration: { value: 30, code: 'constructor' } })], NOW, k);
+    expect(oddUnit.unknown[0]!.reason).toBe('completed, with no end date or supply duration');
+
     const unreadable: MedicationRequest = { ...oxycodone('sig', 'active', '2026-10-01'), dosageInstruction: [{ text: 'as directed' }] };
     const noMme = mmeHistory([unreadable], NOW, k);
     expect(noMme.months.map((m) => m.complete)).toEqual([true, true, true, true, false, false]);
