@@ -271,12 +271,22 @@ function compile<K>(dirs: RuleSetDirs, domain: Domain<K>, serviceIds: readonly s
   const { data, problems } = loadRuleSetData(dirs, domain, serviceIds);
   if (!data) throw new RuleSetError(problems);
   const grouped = new Map<string, GroupRule[]>();
+  const provenanceFacts = new Map<string, string[]>();
+  const factNames = new Set(domain.facts.map((f) => f.name));
   for (const { definition: rule } of data.rules) {
+    const facts = new Set<string>();
+    collectFacts(rule.conditions as ConditionNode, data, facts);
+    // Provenance: the facts the conditions read, those the template and parameters show, and those the template names.
+    const used = new Set(facts);
+    const template = data.templates.get(rule.event.card)!.template;
+    for (const { text } of templateTexts(template)) for (const ph of placeholdersIn(text)) if (factNames.has(ph.name)) used.add(ph.name);
+    for (const value of Object.values(rule.event.params)) if (typeof value === 'string') for (const ph of placeholdersIn(value)) if (factNames.has(ph.name)) used.add(ph.name);
+    for (const name of template.provenance ?? []) used.add(name);
+    provenanceFacts.set(rule.id, [...used].sort());
+
     if (!rule.enabled) continue;
     // Named conditions are inlined once here, rather than resolved (and cloned) by the engine on every run.
     const inlined = inlineConditions(rule.conditions as ConditionNode, data);
-    const facts = new Set<string>();
-    collectFacts(rule.conditions as ConditionNode, data, facts);
     const groupRule: GroupRule = {
       properties: { name: rule.id, priority: rule.priority, conditions: inlined as TopLevelCondition, event: { type: rule.id } },
       gate: ruleGate(inlined),
@@ -284,22 +294,13 @@ function compile<K>(dirs: RuleSetDirs, domain: Domain<K>, serviceIds: readonly s
     };
     for (const service of rule.services) {
       const key = `${service}|${rule.scope}`;
-      grouped.set(key, [...(grouped.get(key) ?? []), groupRule]);
+      const list = grouped.get(key);
+      if (list) list.push(groupRule);
+      else grouped.set(key, [groupRule]);
     }
   }
   const groups = new Map<string, RuleGroup>();
   for (const [key, rules] of grouped) groups.set(key, new RuleGroup(rules));
-  const provenanceFacts = new Map<string, string[]>();
-  const factNames = new Set(domain.facts.map((f) => f.name));
-  for (const { definition: rule } of data.rules) {
-    const used = new Set<string>();
-    collectFacts(rule.conditions as ConditionNode, data, used);
-    const template = data.templates.get(rule.event.card)!.template;
-    for (const { text } of templateTexts(template)) for (const ph of placeholdersIn(text)) if (factNames.has(ph.name)) used.add(ph.name);
-    for (const value of Object.values(rule.event.params)) if (typeof value === 'string') for (const ph of placeholdersIn(value)) if (factNames.has(ph.name)) used.add(ph.name);
-    for (const name of template.provenance ?? []) used.add(name);
-    provenanceFacts.set(rule.id, [...used].sort());
-  }
   return { data, loadedAt: new Date(), groups, rulesById: new Map(data.rules.map((r) => [r.definition.id, r])), provenanceFacts };
 }
 
