@@ -40,7 +40,7 @@ export async function composeService(config: Config, logger: Logger, options: Co
   const demo = await demoEhr(config, devClient, logger, options.now);
   const store = openSqliteStore({
     dataDir: config.dataDir,
-    onIssuedCardsError: (e, pending) => logger.warn({ err: e.message, pending }, 'issued cards could not be recorded yet: storage unavailable; they are kept (up to 10,000) and retried'),
+    onIssuedCardsError: (e, pending) => logger.warn({ err: e.message, pending }, 'issued cards could not be recorded yet: storage unavailable; they are kept and retried'),
   });
   try {
     const app = createApp({

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import autocannon from 'autocannon';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -30,6 +31,21 @@ export async function mint(s: Signer, endpoint: string, n: number): Promise<stri
     out.push(await new SignJWT({}).setProtectedHeader({ alg: s.alg, kid: s.kid, typ: 'JWT' }).setIssuer(s.iss).setAudience(`${PUBLIC_BASE_URL}${endpoint}`).setIssuedAt(iat).setExpirationTime(iat + 280).setJti(randomUUID()).sign(s.key));
   }
   return out;
+}
+
+/**
+ * One autocannon run, with the seconds from its start to the last response:
+ * autocannon's own `duration` only ends at its next one-second tick, which
+ * rounds short runs up to whole seconds.
+ */
+export async function timedLoad(options: autocannon.Options): Promise<{ result: autocannon.Result; seconds: number }> {
+  const started = performance.now();
+  let lastResponse = started;
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(options, (error, res) => (error ? reject(error) : resolve(res)));
+    instance.on('response', () => void (lastResponse = performance.now()));
+  });
+  return { result, seconds: (lastResponse - started) / 1000 };
 }
 
 export function freePort(): Promise<number> {

@@ -3,10 +3,9 @@ import http from 'node:http';
 import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import express from 'express';
 import { createFhirRouter, createFhirStore } from '../sandbox/fhir-server.js';
-import { cpuTimeMs, freePort, mint, peakRssMb, PUBLIC_BASE_URL, resetPeakRss, ROOT, signer, startProcess, type Signer } from './harness.js';
+import { cpuTimeMs, freePort, mint, peakRssMb, PUBLIC_BASE_URL, resetPeakRss, ROOT, signer, startProcess, timedLoad, type Signer } from './harness.js';
 import { hookRequestFor } from '../rules/scenarios/compact-patient.js';
 import { generatedRuleSet, microScenarios, scaleOrders, scaleRules } from './micro.js';
 import { fallbackPatient, largeRecord, NOW, SCENARIOS, type ScenarioName } from './scenarios.js';
@@ -37,35 +36,22 @@ interface LoadResult {
   readonly errors: number;
 }
 
-/**
- * One load run. Throughput is completed requests over the time from the start
- * to the last response: autocannon's own `duration` only ends at its next
- * one-second tick, which rounds short runs up to whole seconds.
- */
+/** One load run; throughput is completed requests over the time to the last response (see timedLoad). */
 async function load(port: number, pid: number | undefined, endpoint: string, body: string, tokens: string[]): Promise<LoadResult> {
   let next = 0;
   const cpuBefore = cpuTimeMs(pid);
-  const started = performance.now();
-  let lastResponse = started;
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
+  const { result, seconds } = await timedLoad({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    amount: tokens.length,
+    requests: [
       {
-        url: `http://127.0.0.1:${port}`,
-        connections: CONNECTIONS,
-        amount: tokens.length,
-        requests: [
-          {
-            method: 'POST',
-            path: endpoint,
-            setupRequest: (req) => ({ ...req, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[next++ % tokens.length]}` }, body }),
-          },
-        ],
+        method: 'POST',
+        path: endpoint,
+        setupRequest: (req) => ({ ...req, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[next++ % tokens.length]}` }, body }),
       },
-      (error, res) => (error ? reject(error) : resolve(res)),
-    );
-    instance.on('response', () => void (lastResponse = performance.now()));
+    ],
   });
-  const seconds = (lastResponse - started) / 1000;
   const cpuAfter = cpuTimeMs(pid);
   const cpuMsPerRequest = cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / result.requests.total;
   return { rps: result.requests.total / seconds, cpuMsPerRequest, p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, errors: result.errors + result.non2xx + result.timeouts };

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
-import { freePort, mint, PUBLIC_BASE_URL, signer, startProcess } from './harness.js';
+import { freePort, mint, PUBLIC_BASE_URL, signer, startProcess, timedLoad } from './harness.js';
 import { SCENARIOS } from './scenarios.js';
 
 /**
@@ -53,33 +52,25 @@ async function main(): Promise<void> {
   for (let w = 0; w < Math.ceil(SECONDS / WINDOW); w++) {
     const tokens = await Promise.all(endpoints.map((e) => mint(rs.signer, e.path, Math.ceil(perWindow / endpoints.length) + 5)));
     const used = endpoints.map(() => 0);
-    // Rate over the time to the last response (autocannon's own duration rounds up to whole seconds).
-    const started = performance.now();
-    let lastResponse = started;
-    const result = await new Promise<autocannon.Result>((resolve, reject) => {
-      const instance = autocannon(
-        {
-          url,
-          connections: 8,
-          overallRate: RATE,
-          amount: perWindow,
-          requests: endpoints.map((e, k) => ({
-            method: 'POST' as const,
-            path: e.path,
-            setupRequest: (req) => {
-              const i = used[k]!++;
-              return { ...req, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[k]![i % tokens[k]!.length]}` }, body: e.body(w * perWindow + i) };
-            },
-          })),
+    // Rate over the time to the last response (see timedLoad).
+    const { result, seconds } = await timedLoad({
+      url,
+      connections: 8,
+      overallRate: RATE,
+      amount: perWindow,
+      requests: endpoints.map((e, k) => ({
+        method: 'POST' as const,
+        path: e.path,
+        setupRequest: (req) => {
+          const i = used[k]!++;
+          return { ...req, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[k]![i % tokens[k]!.length]}` }, body: e.body(w * perWindow + i) };
         },
-        (error, res) => (error ? reject(error) : resolve(res)),
-      );
-      instance.on('response', () => void (lastResponse = performance.now()));
+      })),
     });
     const errors = result.errors + result.non2xx + result.timeouts;
     totalErrors += errors;
     totalRequests += result.requests.total;
-    rows.push({ window: `${w * WINDOW}-${(w + 1) * WINDOW} s`, requests: result.requests.total, 'req/s': Math.round(result.requests.total / ((lastResponse - started) / 1000)), errors, 'p50 ms': result.latency.p50, 'p99 ms': result.latency.p99, 'RSS MB': rssMb(service.pid) });
+    rows.push({ window: `${w * WINDOW}-${(w + 1) * WINDOW} s`, requests: result.requests.total, 'req/s': Math.round(result.requests.total / seconds), errors, 'p50 ms': result.latency.p50, 'p99 ms': result.latency.p99, 'RSS MB': rssMb(service.pid) });
   }
   service.kill('SIGTERM');
   console.log(`\nSoak: ${SECONDS} s at ${RATE} requests/s, order-select / order-sign / patient-view / feedback mixed, loopback only`);
