@@ -16,6 +16,7 @@ import {
   tooManyRequests,
 } from './cds/outcome.js';
 import { createRateLimiter } from './cds/rate-limit.js';
+import { ClientAuthError } from './cds/auth/client-trust.js';
 import { auditRouter } from './admin/audit-router.js';
 import type { Logger } from './logger.js';
 import { findService, services } from './services/index.js';
@@ -23,7 +24,7 @@ import { StoreUnavailableError, type Store } from './store/store.js';
 
 /** Verifies the client's JWT for one endpoint URL; throws on any failure. */
 export interface ClientVerifier {
-  verify(authorizationHeader: string | undefined, audience: string): Promise<{ iss: string }>;
+  verify(authorizationHeader: string | undefined, audience: string): Promise<{ iss: string; publicTestKey?: string }>;
 }
 
 export interface AppDeps {
@@ -54,6 +55,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(helmet({ contentSecurityPolicy: false, crossOriginResourcePolicy: { policy: 'cross-origin' } }));
   app.use(requestLog(logger));
 
+  // Always 200 while the instance answers hook calls: a rejected rule reload is reported ("degraded"), not a reason to take it out of service.
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', ...(deps.health?.() ?? {}) });
   });
@@ -88,6 +90,10 @@ export function createApp(deps: AppDeps): express.Express {
     res.locals.cards = outcome.response.cards.length;
     if (outcome.prefetchFetched.length) res.locals.prefetchFetched = outcome.prefetchFetched;
     if (outcome.prefetchUnavailable.length) res.locals.prefetchUnavailable = outcome.prefetchUnavailable;
+    if (outcome.prefetchOtherPatient.length) {
+      // A client or FHIR server fault worth an integrator's attention; the ids themselves stay out of the log.
+      logger.warn({ serviceId: service.definition.id, hookInstance: outcome.hookInstance, keys: outcome.prefetchOtherPatient }, 'prefetch held records of another patient: those keys were not used');
+    }
     res.json(outcome.response);
   });
 
@@ -121,7 +127,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/admin/audit', auditRouter(deps.store, config.adminToken, now));
   for (const m of deps.mount ?? []) app.use(m.path, m.router);
 
-  app.use((req) => {
+  app.use((req, res) => {
+    // The log names the route as logged (never a raw path that may hold ids); the client gets the path it called.
+    res.locals.reason = `Nothing at ${req.method} ${loggedRoute(req).route}`;
     throw notFound(`Nothing at ${req.method} ${req.path}`);
   });
   app.use(errorHandler(logger));
@@ -158,8 +166,11 @@ function authenticate(deps: AppDeps) {
     try {
       const client = await deps.verifier.verify(req.headers.authorization, audience);
       res.locals.clientIss = client.iss;
+      // A client whose private key is published (the CDS Hooks Sandbox): said on every request it makes.
+      if (client.publicTestKey) res.locals.publicTestKey = client.publicTestKey;
     } catch (e) {
       res.locals.authFailure = e instanceof Error ? e.message : 'rejected';
+      if (e instanceof ClientAuthError && e.detail) res.locals.authDetail = e.detail;
       return next(unauthorized());
     }
     if (!limiter.take(res.locals.clientIss as string)) return next(tooManyRequests());
@@ -183,17 +194,22 @@ function requestLog(logger: Logger) {
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const l = res.locals;
+      const { route, kind } = loggedRoute(req);
       logger.info(
         {
           method: req.method,
-          route: req.path.startsWith('/cds-services') ? req.path : req.path.split('/').slice(0, 2).join('/'),
+          route,
+          kind,
           status: res.statusCode,
+          reason: l.reason,
           ms: Math.round(ms * 100) / 100,
           serviceId: l.serviceId,
           hookInstance: l.hookInstance,
           cards: l.cards,
           clientIss: l.clientIss,
+          publicTestKey: l.publicTestKey,
           authFailure: l.authFailure,
+          authDetail: l.authDetail,
           prefetchFetched: l.prefetchFetched,
           prefetchUnavailable: l.prefetchUnavailable,
           feedbackStored: l.feedbackStored,
@@ -219,6 +235,7 @@ function errorHandler(logger: Logger) {
       logger.error({ err: describe(err) }, 'unhandled error');
       error = internalError();
     }
+    res.locals.reason ??= logReason(error);
     res.status(error.status).type('application/fhir+json').send(JSON.stringify(error.outcome));
   };
 }
@@ -229,6 +246,31 @@ function isBodyParserError(err: unknown, type: string): boolean {
 
 function isHttpError(err: unknown): err is { status: number } {
   return typeof err === 'object' && err !== null && typeof (err as { status?: unknown }).status === 'number';
+}
+
+/**
+ * How a request is named in the log: CDS Hooks routes in full
+ * (`/cds-services/opioid-order-select/feedback`) with their kind (discovery,
+ * hook or feedback); other routes by their first segment only, because demo
+ * FHIR paths hold patient ids. A path segment that is not a plausible service
+ * id is logged as `{invalid}`.
+ */
+export function loggedRoute(req: Request): { route: string; kind?: 'discovery' | 'hook' | 'feedback' } {
+  const path = req.originalUrl.split('?')[0]!;
+  const segments = path.split('/').filter(Boolean);
+  if (segments[0] !== 'cds-services') return { route: `/${(segments[0] ?? '').slice(0, 40)}`.replace(/[^\w./-]/g, '_') };
+  const rest = segments.slice(1, 4).map((s) => (/^[A-Za-z0-9_-]{1,64}$/.test(s) ? s : '{invalid}'));
+  const route = ['', 'cds-services', ...rest].join('/') + (segments.length > 4 ? '/...' : '');
+  if (rest.length === 0) return { route, kind: 'discovery' };
+  if (rest.length === 1) return { route, kind: 'hook' };
+  if (rest.length === 2 && rest[1] === 'feedback') return { route, kind: 'feedback' };
+  return { route };
+}
+
+/** The OperationOutcome's reason for the log: its diagnostics, short, with anything shaped like a JWT removed. */
+function logReason(error: OutcomeError): string {
+  const text = error.outcome.issue.map((i) => i.diagnostics ?? i.code).join('; ');
+  return text.replace(/eyJ[\w-]*\.[\w-]*\.?[\w-]*/g, '[token]').slice(0, 300);
 }
 
 /** Error name and message only: stacks stay out of logs that leave the host, and messages never carry tokens. */

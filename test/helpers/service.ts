@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Express } from 'express';
 import supertest from 'supertest';
 import type { PainKnowledge } from '../../src/clinical/domain.js';
-import { composeService } from '../../src/compose.js';
+import { composeService, type ComposedService } from '../../src/compose.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { RuleRuntime } from '../../src/rules/runtime.js';
@@ -20,6 +20,8 @@ export interface TestService {
   readonly config: Config;
   readonly store: Store;
   readonly rules: RuleRuntime<PainKnowledge>;
+  /** Reloads rules/ and cards/ as the file watcher does (scenarios must pass). */
+  readonly reloadRules: ComposedService['reloadRules'];
   readonly clients: { es: TestClient; rs: TestClient };
   readonly dataDir: string;
   /** A valid token from the ES384 client for an endpoint path like `/cds-services/x`. */
@@ -60,6 +62,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     config,
     store: service.store,
     rules: service.rules,
+    reloadRules: () => service.reloadRules(),
     clients: { es, rs },
     dataDir,
     token: (endpointPath, client = es) => client.token(`${PUBLIC_BASE_URL}${endpointPath}`),
@@ -80,7 +83,8 @@ export function assertLogsClean(lines: readonly string[]): void {
   const text = lines.join('\n');
   const leaks = [
     /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}/.exec(text)?.[0],
-    /good-token|access_token/.exec(text)?.[0],
+    // A token value, or a token field with its value (a path such as `fhirAuthorization.access_token` in a 400 reason is not a leak).
+    /good-token|"access_token"\s*:/.exec(text)?.[0],
     /scenario-patient|Test Patient|"patientId"/.exec(text)?.[0],
   ].filter(Boolean);
   if (leaks.length > 0) throw new Error(`log lines leak sensitive data: ${leaks.map((l) => l!.slice(0, 20)).join(', ')}`);

@@ -1,7 +1,13 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hookBody, NOW } from '../helpers/hooks.js';
-import { PUBLIC_BASE_URL, startTestService, type TestService } from '../helpers/service.js';
+import { PUBLIC_BASE_URL, REPO_ROOT, startTestService, type TestService } from '../helpers/service.js';
 
 /**
  * Every JWT failure is a 401 with an OperationOutcome and no detail, on
@@ -85,5 +91,78 @@ describe.each(ENDPOINTS)('$name', (endpoint) => {
     expect(first.status).not.toBe(401);
     const again = await call(endpoint, `Bearer ${token}`);
     expect(again.status).toBe(401);
+  });
+});
+
+describe('tokens with a jku header, as the CDS Hooks Sandbox and many EHRs send them', () => {
+  let keyServer: http.Server;
+  let jku: string;
+  let hits = 0;
+  beforeAll(async () => {
+    keyServer = http.createServer((_req, res) => {
+      hits++;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [svc.clients.es.publicJwk] }));
+    });
+    await new Promise<void>((resolve) => keyServer.listen(0, '127.0.0.1', resolve));
+    jku = `http://127.0.0.1:${(keyServer.address() as AddressInfo).port}/.well-known/jwks.json`;
+  });
+  afterAll(() => new Promise<void>((resolve) => keyServer.close(() => resolve())));
+
+  const signed = (kid: string, aud: string) =>
+    new SignJWT({})
+      .setProtectedHeader({ alg: 'ES384', typ: 'JWT', kid, jku })
+      .setIssuer(svc.clients.es.iss)
+      .setAudience(aud)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .setJti(randomUUID())
+      .sign(svc.clients.es.privateKey);
+
+  test.each(ENDPOINTS)('$name: the pinned key verifies it and the foreign jku is never fetched', async (endpoint) => {
+    const res = await call(endpoint, `Bearer ${await signed(svc.clients.es.kid, `${PUBLIC_BASE_URL}${endpoint.path}`)}`);
+    expect(res.status).toBe(endpoint.name === 'feedback' ? 404 : 200);
+    expect(hits).toBe(0);
+  });
+
+  test('a kid that is not pinned -> 401, still without fetching the jku', async () => {
+    const res = await call(ENDPOINTS[0], `Bearer ${await signed('not-pinned', `${PUBLIC_BASE_URL}/cds-services`)}`);
+    expect(res.status).toBe(401);
+    expect(hits).toBe(0);
+  });
+});
+
+describe('the CDS Hooks Sandbox clients entry (its private key is public)', () => {
+  const sandboxClients = path.join(REPO_ROOT, 'config', 'clients', 'cds-hooks-sandbox.json');
+
+  test('production refuses to start with it, naming the client and why', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pain-cds-prod-'));
+    try {
+      await expect(startTestService({ dataDir, env: { NODE_ENV: 'production', CDS_CLIENTS: sandboxClients } })).rejects.toThrow(
+        /CDS_CLIENTS: client 'https:\/\/sandbox\.cds-hooks\.org' trusts the CDS Hooks Sandbox's key .*private key is published/,
+      );
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a copy under another name and issuer is refused too: the key material is compared', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pain-cds-prod-'));
+    try {
+      const entry = JSON.parse(fs.readFileSync(sandboxClients, 'utf8')).clients[0];
+      const disguised = path.join(dataDir, 'our-ehr.json');
+      fs.writeFileSync(disguised, JSON.stringify({ clients: [{ iss: 'https://ehr.hospital.example', jwks: { keys: [{ ...entry.jwks.keys[0], kid: 'prod-1' }] } }] }));
+      await expect(startTestService({ dataDir, env: { NODE_ENV: 'production', CDS_CLIENTS: disguised } })).rejects.toThrow(/ehr\.hospital\.example/);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('outside production it starts and logs a loud warning', async () => {
+    const logs: string[] = [];
+    const sandbox = await startTestService({ logs, env: { CDS_CLIENTS: sandboxClients } });
+    sandbox.close();
+    const warning = logs.map((l) => JSON.parse(l)).find((l) => /^PUBLIC TEST KEY TRUSTED/.test(l.msg));
+    expect(warning).toMatchObject({ level: 40, iss: 'https://sandbox.cds-hooks.org', key: 'CDS Hooks Sandbox', via: 'pinned key' });
   });
 });

@@ -1,18 +1,37 @@
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import type { TrustedClient } from './clients-file.js';
+import { findPublicTestKeys } from './public-test-keys.js';
 
 /**
  * Verifies a CDS client's JWT (https://cds-hooks.hl7.org/2.0/#trusting-cds-clients).
  * Checks, in order: bearer token present and of sane size; alg allowlisted
  * (never none or HS*); iss allowlisted; aud exactly the endpoint URL; exp/iat
- * with a small skew; lifetime cap; tenant allowlist; jku only from the
- * client's allowlist; signature with the client's pinned or fetched keys;
+ * with a small skew; lifetime cap; tenant allowlist; the verification key
+ * (pinned keys win: a pinned kid is used whatever the jku says, and a jku that
+ * is not on the client's allowlist is never fetched); signature;
  * jti never seen before (recorded only after the signature verified, so a
  * forged token cannot burn a jti). Any failure throws ClientAuthError; the
- * HTTP layer answers 401 without detail. Messages never contain the token.
+ * HTTP layer answers 401 without detail. Messages never contain the token;
+ * `detail` carries the token's non-secret header and routing claims (iss, kid,
+ * alg, jku, aud) and the audience expected, for the log an integrator reads.
  */
+export interface AuthFailureDetail {
+  readonly iss?: string;
+  readonly kid?: string;
+  readonly alg?: string;
+  readonly jku?: string;
+  readonly aud?: string | string[];
+  readonly expectedAud?: string;
+}
+
 export class ClientAuthError extends Error {
   override readonly name = 'ClientAuthError';
+  constructor(
+    message: string,
+    readonly detail?: AuthFailureDetail,
+  ) {
+    super(message);
+  }
 }
 
 export interface VerifiedClient {
@@ -20,6 +39,8 @@ export interface VerifiedClient {
   readonly jti: string;
   readonly tenant?: string;
   readonly kid?: string;
+  /** Set when this client's keys are public test keys (the CDS Hooks Sandbox's): logged with every request. */
+  readonly publicTestKey?: string;
 }
 
 export interface ClientTrustOptions {
@@ -50,9 +71,14 @@ export function createClientTrust(options: ClientTrustOptions): ClientTrust {
   const refetchInterval = options.jwksRefetchMinIntervalMs ?? 60_000;
   const maxReplay = options.maxReplayEntries ?? 100_000;
   const clients = new Map(options.clients.map((c) => [c.iss, c]));
-  const pinned = new Map(options.clients.filter((c) => c.jwks).map((c) => [c.iss, createLocalJWKSet(c.jwks as JSONWebKeySet)]));
+  const pinned = new Map(
+    options.clients
+      .filter((c) => c.jwks)
+      .map((c) => [c.iss, { keys: createLocalJWKSet(c.jwks as JSONWebKeySet), kids: new Set(c.jwks!.keys.map((k) => k.kid).filter((k): k is string => typeof k === 'string')) }]),
+  );
   const remote = new Map<string, { keys?: ReturnType<typeof createLocalJWKSet>; kids: Set<string>; fetchedAt: number; pending?: Promise<void> }>();
   const seenJti = new Map<string, number>();
+  const publicTestKeys = new Map(findPublicTestKeys(options.clients).map((u) => [u.iss, u.key]));
 
   async function remoteKeys(url: string, kid: string | undefined) {
     let entry = remote.get(url);
@@ -78,11 +104,58 @@ export function createClientTrust(options: ClientTrustOptions): ClientTrust {
     return e.keys;
   }
 
+  /**
+   * The keys a token is checked against. Pinned keys win: many EHRs (and the
+   * CDS Hooks Sandbox) put a jku in every token even when their keys are
+   * pinned here, so a pinned kid is used and the jku is ignored. A jku is
+   * fetched only when it is on the client's allowlist, never otherwise.
+   */
+  async function keysFor(client: TrustedClient, kid: string | undefined, jku: string | undefined) {
+    const pinnedKeys = pinned.get(client.iss);
+    const jkuAllowed = jku !== undefined && (client.jkuAllowlist?.includes(jku) ?? false);
+    if (pinnedKeys && (kid === undefined ? !jkuAllowed : pinnedKeys.kids.has(kid))) return pinnedKeys.keys;
+    if (jkuAllowed) return remoteKeys(jku!, kid);
+    if (pinnedKeys) throw new ClientAuthError(jku === undefined ? 'kid is not one of the pinned keys' : 'kid is not one of the pinned keys, and jku not allowed');
+    if (jku !== undefined) throw new ClientAuthError('jku not allowed');
+    if (client.jwksUri) return remoteKeys(client.jwksUri, kid);
+    throw new ClientAuthError('no keys for issuer');
+  }
+
   function rememberJti(key: string, exp: number): void {
     const t = now() / 1000;
     if (seenJti.size >= maxReplay) for (const [k, until] of seenJti) if (until < t) seenJti.delete(k);
     if (seenJti.size >= maxReplay) throw new ClientAuthError('replay cache full');
     seenJti.set(key, exp + skew);
+  }
+
+  async function check(token: string, protectedHeader: ReturnType<typeof decodeProtectedHeader>, claims: JWTPayload, audience: string): Promise<VerifiedClient> {
+    const alg = protectedHeader.alg;
+    if (!alg || !algorithms.includes(alg)) throw new ClientAuthError(`algorithm not allowed`);
+    const client = typeof claims.iss === 'string' ? clients.get(claims.iss) : undefined;
+    if (!client) throw new ClientAuthError('issuer not trusted');
+    const aud = claims.aud;
+    if (!(aud === audience || (Array.isArray(aud) && aud.includes(audience)))) throw new ClientAuthError('audience mismatch');
+    const t = now() / 1000;
+    if (typeof claims.exp !== 'number' || claims.exp + skew < t) throw new ClientAuthError('expired or no exp');
+    if (typeof claims.iat !== 'number' || claims.iat - skew > t) throw new ClientAuthError('issued in the future or no iat');
+    if (claims.exp - claims.iat > maxLifetime) throw new ClientAuthError('lifetime too long');
+    if (typeof claims.jti !== 'string' || claims.jti.length === 0 || claims.jti.length > 256) throw new ClientAuthError('no jti');
+    const tenant = typeof claims.tenant === 'string' ? claims.tenant : undefined;
+    if (client.tenants && (!tenant || !client.tenants.includes(tenant))) throw new ClientAuthError('tenant not allowed');
+    const kid = typeof protectedHeader.kid === 'string' ? protectedHeader.kid : undefined;
+
+    const keys = await keysFor(client, kid, typeof protectedHeader.jku === 'string' ? protectedHeader.jku : undefined);
+    try {
+      await jwtVerify(token, keys, { algorithms: [...algorithms], issuer: client.iss, audience, clockTolerance: skew, currentDate: new Date(now()) });
+    } catch {
+      throw new ClientAuthError('signature or claims rejected');
+    }
+    const replayKey = `${client.iss}\u0000${claims.jti}`;
+    const until = seenJti.get(replayKey);
+    if (until !== undefined && until >= t) throw new ClientAuthError('jti replayed');
+    rememberJti(replayKey, claims.exp);
+    const publicTestKey = publicTestKeys.get(client.iss);
+    return { iss: client.iss, jti: claims.jti, ...(tenant ? { tenant } : {}), ...(kid ? { kid } : {}), ...(publicTestKey ? { publicTestKey } : {}) };
   }
 
   return {
@@ -99,42 +172,23 @@ export function createClientTrust(options: ClientTrustOptions): ClientTrust {
       } catch {
         throw new ClientAuthError('token is not a JWT');
       }
-      const alg = protectedHeader.alg;
-      if (!alg || !algorithms.includes(alg)) throw new ClientAuthError(`algorithm not allowed`);
-      const client = typeof claims.iss === 'string' ? clients.get(claims.iss) : undefined;
-      if (!client) throw new ClientAuthError('issuer not trusted');
-      const aud = claims.aud;
-      if (!(aud === audience || (Array.isArray(aud) && aud.includes(audience)))) throw new ClientAuthError('audience mismatch');
-      const t = now() / 1000;
-      if (typeof claims.exp !== 'number' || claims.exp + skew < t) throw new ClientAuthError('expired or no exp');
-      if (typeof claims.iat !== 'number' || claims.iat - skew > t) throw new ClientAuthError('issued in the future or no iat');
-      if (claims.exp - claims.iat > maxLifetime) throw new ClientAuthError('lifetime too long');
-      if (typeof claims.jti !== 'string' || claims.jti.length === 0 || claims.jti.length > 256) throw new ClientAuthError('no jti');
-      const tenant = typeof claims.tenant === 'string' ? claims.tenant : undefined;
-      if (client.tenants && (!tenant || !client.tenants.includes(tenant))) throw new ClientAuthError('tenant not allowed');
-      const kid = typeof protectedHeader.kid === 'string' ? protectedHeader.kid : undefined;
-
-      let keys;
-      if (typeof protectedHeader.jku === 'string') {
-        // Never fetch a URL the client's configuration does not name.
-        if (!client.jkuAllowlist?.includes(protectedHeader.jku)) throw new ClientAuthError('jku not allowed');
-        keys = await remoteKeys(protectedHeader.jku, kid);
-      } else if (pinned.has(client.iss)) keys = pinned.get(client.iss)!;
-      else if (client.jwksUri) keys = await remoteKeys(client.jwksUri, kid);
-      else throw new ClientAuthError('no keys for issuer');
-
       try {
-        await jwtVerify(token, keys, { algorithms: [...algorithms], issuer: client.iss, audience, clockTolerance: skew, currentDate: new Date(now()) });
-      } catch {
-        throw new ClientAuthError('signature or claims rejected');
+        return await check(token, protectedHeader, claims, audience);
+      } catch (e) {
+        if (e instanceof ClientAuthError && !e.detail) throw new ClientAuthError(e.message, describeToken(protectedHeader, claims, audience));
+        throw e;
       }
-      const replayKey = `${client.iss}\u0000${claims.jti}`;
-      const until = seenJti.get(replayKey);
-      if (until !== undefined && until >= t) throw new ClientAuthError('jti replayed');
-      rememberJti(replayKey, claims.exp);
-      return { iss: client.iss, jti: claims.jti, ...(tenant ? { tenant } : {}), ...(kid ? { kid } : {}) };
     },
   };
+}
+
+/** What the log may say about a refused token: header and routing claims only, each short. */
+function describeToken(header: ReturnType<typeof decodeProtectedHeader>, claims: JWTPayload, expectedAud: string): AuthFailureDetail {
+  const short = (v: unknown) => (typeof v === 'string' ? v.slice(0, 200) : undefined);
+  const aud = Array.isArray(claims.aud) ? claims.aud.slice(0, 5).map((a) => String(a).slice(0, 200)) : short(claims.aud);
+  const detail: Record<string, unknown> = { iss: short(claims.iss), kid: short(header.kid), alg: short(header.alg), jku: short(header.jku), aud, expectedAud };
+  for (const k of Object.keys(detail)) if (detail[k] === undefined) delete detail[k];
+  return detail as AuthFailureDetail;
 }
 
 async function defaultFetchJwks(url: string): Promise<unknown> {

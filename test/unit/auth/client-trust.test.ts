@@ -109,7 +109,7 @@ describe('CDS_CLIENTS file', () => {
   };
   test.each([
     ['bad JSON', '{ "clients": [', 'not valid JSON'],
-    ['no keys', '{"clients": [{"iss": "https://a"}]}', 'clients[0]: needs jwks, jwksUri or jkuAllowlist'],
+    ['no keys', '{"clients": [{"iss": "https://a"}]}', 'clients[0] (iss https://a): needs jwks, jwksUri or jkuAllowlist'],
     ['private key material', '{"clients": [{"iss": "https://a", "jwks": {"keys": [{"kty": "EC", "d": "secret"}]}}]}', 'private or symmetric'],
     ['duplicate issuer', '{"clients": [{"iss": "https://a", "jwksUri": "https://a/k"}, {"iss": "https://a", "jwksUri": "https://a/k"}]}', 'clients[1].iss'],
     ['plain http JWKS URL', '{"clients": [{"iss": "https://a", "jwksUri": "http://a/k"}]}', 'https'],
