@@ -58,8 +58,10 @@ export function appApiRouter(deps: { config: Config; rules: RuleRuntime<PainKnow
       safeguards: { ...pick('safeguards.'), ...pick('naloxone.'), ...pick('cns.'), ...pick('pdmp.'), ...pick('risk.') },
       history: prefetch.resources.has('orderHistory') ? mmeHistory(medicationRequests(prefetch.resources.get('orderHistory')), now, knowledge.mme, context.resolveMedication) : null,
       exceptions: exceptionsOnFile(context, knowledge.overrideReasons).map((e) => ({ ...e, createdAt: e.createdAt.toISOString(), expiresAt: e.expiresAt.toISOString() })),
-      overrideReasons: knowledge.overrideReasons.reasons.map((r) => ({ system: knowledge.overrideReasons.system, code: r.code, display: r.display, validityDays: r.validityDays })),
+      overrideReasons: knowledge.overrideReasons.reasons.map((r) => ({ system: knowledge.overrideReasons.system, code: r.code, display: r.display, validityDays: r.validityDays, topics: r.topics })),
       unavailable: prefetch.unavailable.map((u) => u.key),
+      // The dose levels the rules use (rules/parameters.json), for the chart.
+      parameters: Object.fromEntries([...deps.rules.data.parameters].map(([name, p]) => [name, p.value])),
     });
   });
   return router;

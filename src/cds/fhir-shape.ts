@@ -65,7 +65,8 @@ const SHAPES: Record<string, z.ZodType> = {
     .object({
       ...medicationUse,
       intent: str.optional(),
-      category: z.array(concept).optional(),
+      // Some clients (the CDS Hooks Sandbox) send one category object instead of an array: accepted, and read as a list of one.
+      category: z.union([z.array(concept), concept]).optional(),
       authoredOn: str.optional(),
       dosageInstruction: dosages.optional(),
       priorPrescription: reference.optional(),

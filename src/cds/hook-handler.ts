@@ -36,6 +36,8 @@ export interface HookOutcome {
   readonly hookInstance: string;
   readonly prefetchFetched: readonly string[];
   readonly prefetchUnavailable: readonly string[];
+  /** Prefetch keys dropped because they held another patient's records. */
+  readonly prefetchOtherPatient: readonly string[];
 }
 
 /** validation -> prefetch -> patient context -> rules -> cards -> issued cards recorded. Transport-free. */
@@ -65,6 +67,7 @@ export async function handleHook(service: CdsService, body: unknown, deps: HookD
     hookInstance: request.hookInstance,
     prefetchFetched: prefetch.fetched,
     prefetchUnavailable: prefetch.unavailable.map((u) => u.key),
+    prefetchOtherPatient: prefetch.otherPatientKeys,
   };
 }
 
@@ -106,7 +109,7 @@ export function checkResourceShapes(drafts: readonly FhirResource[], prefetch: R
     unavailable.push({ key, reason: 'the FHIR server returned malformed resources' });
   }
   if (problems.length > 0) throw invalidRequest(problems);
-  return { resources, unavailable, fetched: prefetch.fetched };
+  return { resources, unavailable, fetched: prefetch.fetched, otherPatientKeys: prefetch.otherPatientKeys };
 }
 
 function issuedCard(card: Card, serviceId: string, hookInstance: string, context: PatientContext, now: Date, ttlMs: number): IssuedCard {

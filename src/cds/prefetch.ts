@@ -1,5 +1,6 @@
 import type { Bundle, FhirResource } from 'fhir/r4';
 import { isOperationOutcome, preconditionFailed } from './outcome.js';
+import { isAboutAnotherPatient } from './patient-scope.js';
 import type { HookRequest } from './types.js';
 
 /**
@@ -37,6 +38,8 @@ export interface ResolvedPrefetch {
   readonly unavailable: readonly UnavailablePrefetch[];
   /** Keys fetched from fhirServer by this service (for logs and provenance). */
   readonly fetched: readonly string[];
+  /** Keys dropped because they held another patient's records (logged as a warning: a client or FHIR server fault). */
+  readonly otherPatientKeys: readonly string[];
 }
 
 const DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024;
@@ -86,6 +89,15 @@ export async function resolvePrefetch(request: HookRequest, spec: PrefetchSpec, 
     }),
   );
 
+  // Never another patient's data: a key that holds any is not used at all.
+  const otherPatientKeys: string[] = [];
+  for (const [key, list] of resources) {
+    if (!list.some((r) => isAboutAnotherPatient(r, request.context.patientId))) continue;
+    resources.delete(key);
+    otherPatientKeys.push(key);
+    unavailable.push({ key, reason: 'it held records of another patient' });
+  }
+
   const missingRequired = spec.required.filter((key) => !resources.has(key));
   if (missingRequired.length > 0) {
     throw preconditionFailed(
@@ -93,7 +105,7 @@ export async function resolvePrefetch(request: HookRequest, spec: PrefetchSpec, 
         'Send it in prefetch, or send fhirServer and fhirAuthorization so the service can fetch it.',
     );
   }
-  return { resources, unavailable, fetched };
+  return { resources, unavailable, fetched, otherPatientKeys };
 }
 
 /** Replaces prefetch tokens; undefined when a token has no value in this request. */

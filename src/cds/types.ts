@@ -84,6 +84,8 @@ export interface CardProvenance {
   ruleVersion: string;
   /** `id@version` of each knowledge table the card's numbers came from. */
   dataVersions: string[];
+  /** Content hash of the served rule set (rules, parameters, knowledge tables, cards): tells apart sets edited without a version bump. */
+  ruleSet?: string;
   /** The computed values that made the rule fire (phenotype, total MME, ...). */
   values: Record<string, unknown>;
 }

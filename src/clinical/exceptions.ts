@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DetectedIssue } from 'fhir/r4';
 import type { ExceptionOnFile, FeedbackRecord, IssuedCard } from '../store/store.js';
-import { findOverrideReason, type OverrideReasonTable } from './override-reasons.js';
+import { findOverrideReason, type OverrideReason, type OverrideReasonTable } from './override-reasons.js';
 
 /**
  * Justified exceptions come from two places and are merged into one list:
@@ -10,26 +10,53 @@ import { findOverrideReason, type OverrideReasonTable } from './override-reasons
  * app to the EHR's FHIR server (read back through prefetch).
  */
 export const CARD_TOPIC_SYSTEM = 'urn:pain-cds:card-topic';
-/** DetectedIssue extensions written by the SMART app. */
+/** DetectedIssue extensions written by the SMART app: what the justification was written for. */
 export const JUSTIFIED_MME_EXTENSION = 'urn:pain-cds:justified-mme';
 export const JUSTIFIED_DRUG_EXTENSION = 'urn:pain-cds:justified-ingredient';
+export const JUSTIFIED_PHENOTYPE_EXTENSION = 'urn:pain-cds:justified-phenotype';
+export const JUSTIFIED_CNS_CLASS_EXTENSION = 'urn:pain-cds:justified-cns-class';
 export const REVIEW_DATE_EXTENSION = 'urn:pain-cds:review-date';
 
 const DAY = 86_400_000;
 
-/** The values behind a card that an exception is tied to: a later card with a higher MME or another drug is a material change. */
-export function justifiedValues(values: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (typeof values['mme.total'] === 'number') out.mmeTotal = values['mme.total'];
-  if (typeof values['order.ingredient'] === 'string') out.ingredient = values['order.ingredient'];
-  return out;
+/**
+ * What an exception is tied to. A justification quiets only the situation it
+ * was written for; anything else is a material change that brings the full
+ * alert back:
+ * - `mme`: a total above the justified total (a justification without a total
+ *   cannot be checked against a higher dose, so it quiets nothing);
+ * - `pgx`: another drug, or another acting CYP2D6 phenotype (a new genotype
+ *   result, an inhibitor started or stopped);
+ * - `cns-depressant`: a depressant class that was not among those justified.
+ */
+export type JustifiedSituation = {
+  readonly mmeTotal?: number;
+  readonly ingredient?: string;
+  readonly phenotype?: string;
+  readonly cnsClasses?: readonly string[];
+};
+
+/** The values behind a card (its provenance values) that an exception is tied to. */
+export function justifiedValues(values: Readonly<Record<string, unknown>>): JustifiedSituation {
+  const classes = values['cns.classes'];
+  return {
+    ...(typeof values['mme.total'] === 'number' ? { mmeTotal: values['mme.total'] } : {}),
+    ...(typeof values['order.ingredient'] === 'string' ? { ingredient: values['order.ingredient'] } : {}),
+    ...(typeof values['cyp2d6.riskPhenotype'] === 'string' ? { phenotype: values['cyp2d6.riskPhenotype'] } : {}),
+    ...(Array.isArray(classes) ? { cnsClasses: classes.filter((c): c is string => typeof c === 'string') } : {}),
+  };
+}
+
+/** A reason quiets only the alert topics it is defined for (a PDMP review never quiets a dose alert). */
+function reasonFits(reason: OverrideReason, topic: string): boolean {
+  return reason.topics.includes(topic);
 }
 
 export function exceptionFromOverride(record: FeedbackRecord, card: IssuedCard, reasons: OverrideReasonTable): ExceptionOnFile | undefined {
   if (record.outcome !== 'overridden' || !record.overrideReason) return undefined;
   const reason = findOverrideReason(reasons, record.overrideReason);
   const topic = card.values.topic;
-  if (!reason || typeof topic !== 'string') return undefined;
+  if (!reason || typeof topic !== 'string' || !reasonFits(reason, topic)) return undefined;
   const key = JSON.stringify([record.cardUuid, record.outcome, record.outcomeTimestamp.getTime(), reason.code]);
   return {
     id: createHash('sha256').update(key).digest('hex').slice(0, 32),
@@ -59,13 +86,9 @@ export function exceptionsFromDetectedIssues(issues: readonly DetectedIssue[], r
       const coding = m.action?.coding?.find((c) => c.code && findOverrideReason(reasons, { system: c.system, code: c.code }));
       if (!coding?.code) continue;
       const reason = findOverrideReason(reasons, { system: coding.system, code: coding.code })!;
+      if (!reasonFits(reason, topic)) continue;
       const created = new Date(m.date ?? issue.identifiedDateTime ?? '');
       if (Number.isNaN(created.getTime())) continue;
-      const review = issue.extension?.find((e) => e.url === REVIEW_DATE_EXTENSION)?.valueDate;
-      const reviewDate = review ? new Date(review) : undefined;
-      const expiresAt = reviewDate && !Number.isNaN(reviewDate.getTime()) ? reviewDate : new Date(created.getTime() + reason.validityDays * DAY);
-      const mme = issue.extension?.find((e) => e.url === JUSTIFIED_MME_EXTENSION)?.valueDecimal;
-      const ingredient = issue.extension?.find((e) => e.url === JUSTIFIED_DRUG_EXTENSION)?.valueString;
       out.push({
         id: `DetectedIssue/${issue.id ?? 'unknown'}`,
         patientId,
@@ -76,8 +99,8 @@ export function exceptionsFromDetectedIssues(issues: readonly DetectedIssue[], r
         userId: m.author?.reference ?? issue.author?.reference ?? 'unknown',
         source: 'detected-issue',
         createdAt: created,
-        expiresAt,
-        justified: { ...(typeof mme === 'number' ? { mmeTotal: mme } : {}), ...(ingredient ? { ingredient } : {}) },
+        expiresAt: reviewDateWithin(issue, created, reason),
+        justified: justifiedByExtensions(issue),
         ...(issue.detail ? { comment: issue.detail } : {}),
       });
     }
@@ -85,24 +108,48 @@ export function exceptionsFromDetectedIssues(issues: readonly DetectedIssue[], r
   return out;
 }
 
-/**
- * The exception that quiets an alert of `topic` now, if any: still valid, and
- * no material change since it was justified (a higher total MME, another drug).
- */
-export function applicableException(
-  exceptions: readonly ExceptionOnFile[],
-  topic: string,
-  current: { mmeTotal?: number; ingredient?: string },
-  now: Date,
-): ExceptionOnFile | undefined {
-  return exceptions
-    .filter((e) => e.topic === topic && e.createdAt <= now && e.expiresAt > now)
-    .filter((e) => {
-      const j = e.justified;
-      if (typeof j.mmeTotal === 'number' && current.mmeTotal !== undefined && current.mmeTotal > j.mmeTotal + 0.05) return false;
-      if (typeof j.ingredient === 'string' && current.ingredient !== undefined && current.ingredient !== j.ingredient) return false;
+/** The review date the app recorded, never later than the reason allows (and the reason's validity when none or an unreadable one was given). */
+function reviewDateWithin(issue: DetectedIssue, created: Date, reason: OverrideReason): Date {
+  const longest = new Date(created.getTime() + reason.validityDays * DAY);
+  const review = issue.extension?.find((e) => e.url === REVIEW_DATE_EXTENSION)?.valueDate;
+  const reviewDate = review ? new Date(review) : undefined;
+  if (!reviewDate || Number.isNaN(reviewDate.getTime())) return longest;
+  return reviewDate < longest ? reviewDate : longest;
+}
+
+function justifiedByExtensions(issue: DetectedIssue): JustifiedSituation {
+  const ext = issue.extension ?? [];
+  const mme = ext.find((e) => e.url === JUSTIFIED_MME_EXTENSION)?.valueDecimal;
+  const ingredient = ext.find((e) => e.url === JUSTIFIED_DRUG_EXTENSION)?.valueString;
+  const phenotype = ext.find((e) => e.url === JUSTIFIED_PHENOTYPE_EXTENSION)?.valueString;
+  const classes = ext.filter((e) => e.url === JUSTIFIED_CNS_CLASS_EXTENSION && typeof e.valueString === 'string').map((e) => e.valueString!);
+  return {
+    ...(typeof mme === 'number' ? { mmeTotal: mme } : {}),
+    ...(ingredient ? { ingredient: ingredient.toLowerCase() } : {}),
+    ...(phenotype ? { phenotype } : {}),
+    ...(classes.length ? { cnsClasses: classes } : {}),
+  };
+}
+
+/** True when `current` is still the situation `justified` was written for (see JustifiedSituation). */
+export function stillJustified(topic: string, justified: Readonly<Record<string, unknown>>, current: JustifiedSituation): boolean {
+  const j = justified as JustifiedSituation;
+  switch (topic) {
+    case 'mme':
+      return typeof j.mmeTotal === 'number' && current.mmeTotal !== undefined && current.mmeTotal <= j.mmeTotal + 0.05;
+    case 'pgx':
+      return j.ingredient !== undefined && j.ingredient === current.ingredient && j.phenotype !== undefined && j.phenotype === current.phenotype;
+    case 'cns-depressant':
+      return Array.isArray(j.cnsClasses) && current.cnsClasses !== undefined && current.cnsClasses.every((c) => j.cnsClasses!.includes(c));
+    default:
       return true;
-    })
+  }
+}
+
+/** The exception that quiets an alert of `topic` now, if any: still valid, and the situation it was written for unchanged. */
+export function applicableException(exceptions: readonly ExceptionOnFile[], topic: string, current: JustifiedSituation, now: Date): ExceptionOnFile | undefined {
+  return exceptions
+    .filter((e) => e.topic === topic && e.createdAt <= now && e.expiresAt > now && stillJustified(topic, e.justified, current))
     .sort((a, b) => b.expiresAt.getTime() - a.expiresAt.getTime())[0];
 }
 

@@ -1,5 +1,6 @@
 import type { ExceptionOnFile } from '../store/store.js';
 import type {
+  CodeableConcept,
   Condition,
   DetectedIssue,
   Dosage,
@@ -135,7 +136,11 @@ function normalizeDosages(value: unknown): Dosage[] | undefined {
 
 function normalizeMedicationRequest(order: MedicationRequest): MedicationRequest {
   const dosageInstruction = normalizeDosages(order.dosageInstruction);
-  return dosageInstruction === order.dosageInstruction ? order : { ...order, dosageInstruction };
+  // A single category object (sent by some clients instead of an array) is read as a list of one.
+  const category: unknown = order.category;
+  const categories = category === undefined || Array.isArray(category) ? order.category : [category as CodeableConcept];
+  if (dosageInstruction === order.dosageInstruction && categories === order.category) return order;
+  return { ...order, dosageInstruction, ...(categories ? { category: categories } : {}) };
 }
 
 function normalizeMedicationStatement(statement: MedicationStatement): MedicationStatement {

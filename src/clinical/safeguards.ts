@@ -15,7 +15,31 @@ export function ageInYears(patient: Patient | undefined, now: Date): number | nu
   return age;
 }
 
-/** Active, not refuted: absent clinicalStatus counts as active (problem lists often omit it). */
+/** Refuted or entered in error: the condition never counts, whatever its clinical status. */
+export function isRefuted(c: Condition): boolean {
+  return (c.verificationStatus?.coding ?? []).some((v) => v.code === 'refuted' || v.code === 'entered-in-error');
+}
+
+const CURRENT = new Set(['active', 'recurrence', 'relapse']);
+
+/**
+ * A current condition: not refuted, and clinically active (active, recurrence, relapse).
+ * With no clinicalStatus it is not assumed active: it counts only when its onset or
+ * recorded date is within `recentDays` (opioid-safety-parameters); with no date it does not.
+ */
+export function isCurrentCondition(c: Condition, now: Date, recentDays: number): boolean {
+  if (isRefuted(c)) return false;
+  const clinical = (c.clinicalStatus?.coding ?? []).map((x) => x.code).filter((x): x is string => Boolean(x));
+  if (clinical.length > 0) return clinical.some((s) => CURRENT.has(s));
+  const dates = [c.onsetDateTime, c.onsetPeriod?.start, c.recordedDate].map((d) => (d ? Date.parse(d) : NaN)).filter((t) => !Number.isNaN(t));
+  return dates.some((t) => t <= now.getTime() && now.getTime() - t <= recentDays * DAY);
+}
+
+/**
+ * Older check, kept for callers outside the opioid safety rules (paediatric overlays):
+ * active, not refuted; absent clinicalStatus counts as active. The CDC scope and the
+ * safeguards use isCurrentCondition, which does not assume an absent status is active.
+ */
 export function isActiveCondition(c: Condition): boolean {
   const clinical = c.clinicalStatus?.coding?.map((x) => x.code) ?? [];
   const verification = c.verificationStatus?.coding?.map((x) => x.code) ?? [];
@@ -36,11 +60,15 @@ const SCOPE_SETS: readonly [ValueSetId, ScopeExclusion['kind'], string][] = [
 ];
 
 /** Why the CDC 2022 guideline does not apply to this patient (empty: it applies). */
-export function mmeScopeExclusions(input: { patient?: Patient; conditions: readonly Condition[]; procedures: readonly Procedure[]; now: Date }, vs: ValueSets): ScopeExclusion[] {
+export function mmeScopeExclusions(
+  input: { patient?: Patient; conditions: readonly Condition[]; procedures: readonly Procedure[]; now: Date; conditionWithoutStatusRecentDays: number },
+  vs: ValueSets,
+): ScopeExclusion[] {
   const out: ScopeExclusion[] = [];
+  const current = input.conditions.filter((c) => isCurrentCondition(c, input.now, input.conditionWithoutStatusRecentDays));
   for (const [set, kind, label] of SCOPE_SETS) {
     const hit =
-      input.conditions.filter(isActiveCondition).map((c) => vs.match(set, c.code)).find(Boolean) ??
+      current.map((c) => vs.match(set, c.code)).find(Boolean) ??
       input.procedures.filter((p) => p.status !== 'entered-in-error' && p.status !== 'not-done').map((p) => vs.match(set, p.code)).find(Boolean);
     if (hit) out.push({ kind, display: `${label} (${hit})` });
   }
@@ -80,18 +108,6 @@ export function naloxoneOnHand(orders: readonly (MedicationRequest | MedicationS
     if (vs.match('rescue-naloxone', medicationOf(o, resolve).concept)) return drugName(o, resolve);
   }
   return undefined;
-}
-
-export function oudOrOverdose(conditions: readonly Condition[], vs: ValueSets): string[] {
-  const out: string[] = [];
-  for (const c of conditions) {
-    const oud = vs.match('opioid-use-disorder', c.code);
-    if (oud && isActiveCondition(c)) out.push(`opioid use disorder (${oud})`);
-    // An overdose is history: it counts whatever its clinical status.
-    const od = vs.match('opioid-overdose', c.code);
-    if (od) out.push(`past opioid overdose (${od})`);
-  }
-  return [...new Set(out)];
 }
 
 /** Latest documented PDMP review (procedure or observation). */

@@ -42,7 +42,15 @@ export type ValueSetId =
   | 'rescue-naloxone'
   | 'pdmp-review'
   | 'tonsillectomy'
-  | 'breastfeeding';
+  | 'breastfeeding'
+  // Paediatric codeine/tramadol warning (FDA 2017), read by src/clinical/pgx/paediatric.ts.
+  | 'obesity'
+  | 'obstructive-sleep-apnoea'
+  | 'severe-lung-disease'
+  // Naloxone risk factors and lost tolerance (CDC 2022 Recommendation 8), read by src/clinical/overdose-risk.ts.
+  | 'substance-use-disorder'
+  | 'sleep-disordered-breathing'
+  | 'tolerance-loss';
 
 interface Compiled {
   readonly codes: ReadonlyMap<string, string | undefined>;
@@ -139,4 +147,7 @@ export const REQUIRED_VALUE_SETS: readonly ValueSetId[] = [
   'pdmp-review',
   'tonsillectomy',
   'breastfeeding',
+  'substance-use-disorder',
+  'sleep-disordered-breathing',
+  'tolerance-loss',
 ];

@@ -16,6 +16,10 @@ export interface FactDefinition {
   readonly description: string;
   /** A typical value: used to render every template in the contract test and `rules:check`. */
   readonly example: unknown;
+  /** Unit of a number (MME/day, days, years), checked against the parameters it is compared with. */
+  readonly unit?: string;
+  /** The longest realistic value (when longer than the example): `rules:check` renders every card with these to find summaries the runtime would cut. */
+  readonly longest?: unknown;
 }
 
 /** Facts for one hook call: patient-level facts, and one set per order under consideration. */
@@ -37,6 +41,8 @@ export interface Domain<K = unknown> {
   readonly computeFacts: (context: PatientContext, knowledge: K) => FactSnapshot;
   /** Override reason codes known to the knowledge (cards may only offer these). */
   readonly overrideReason: (knowledge: K, code: string) => { system: string; code: string; display: string } | undefined;
+  /** The alert topics a reason can justify (a card offering a reason that cannot quiet it is a rule-set error). */
+  readonly overrideReasonTopics: (knowledge: K, code: string) => readonly string[];
   /** Names usable as `{{settings.x}}` in templates, with their values. */
   readonly settings: Readonly<Record<string, string>>;
 }

@@ -2,6 +2,7 @@ import type { Coding, MedicationRequest } from 'fhir/r4';
 import { buildCard, type SuggestionDraft } from '../cds/card-builder.js';
 import type { Action, Card, Indicator } from '../cds/types.js';
 import { escapeMarkdown, formatValue, partsOf, producesMarkdown } from './placeholders.js';
+import type { Parameters } from './parameters.js';
 import type { CardTemplate, RuleDefinition } from './schemas.js';
 
 /**
@@ -15,16 +16,26 @@ export interface RenderInput {
   /** Patient facts merged with the order's facts for order-scope rules. */
   readonly facts: Readonly<Record<string, unknown>>;
   readonly settings: Readonly<Record<string, string>>;
+  /** Named parameters of the rule set (rules/parameters.json), shown as `{{parameters.x}}`. */
+  readonly parameters: Parameters;
   readonly overrideReason: (code: string) => Coding | undefined;
   readonly dataVersions: readonly string[];
   /** Facts recorded in the card's provenance extension. */
   readonly provenanceFacts: readonly string[];
+  /** Parameter values the rule used, recorded in the provenance extension. */
+  readonly provenanceParameters?: Readonly<Record<string, number | string>>;
+  /** Content hash of the rule set the card came from. */
+  readonly ruleSet?: string;
   readonly patientId: string;
 }
 
 export function renderCard(input: RenderInput): Card {
   const { template: t, rule } = input;
-  const lookup = (name: string): unknown => (name.startsWith('settings.') ? input.settings[name.slice('settings.'.length)] : input.facts[name]);
+  const lookup = (name: string): unknown => {
+    if (name.startsWith('settings.')) return input.settings[name.slice('settings.'.length)];
+    if (name.startsWith('parameters.')) return input.parameters.get(name.slice('parameters.'.length))?.value;
+    return input.facts[name];
+  };
   // Rule parameters are text written by informaticists: trusted, and may hold
   // placeholders of their own. Values from the patient record are escaped.
   const fill = (text: string, markdown = false): string => {
@@ -43,6 +54,21 @@ export function renderCard(input: RenderInput): Card {
     return out;
   };
 
+  // appContext is a query string for the app (`view=mme&mme={{mme.total}}`):
+  // each value is URL-encoded, numbers unformatted, lists comma-separated.
+  const fillQuery = (text: string): string => {
+    let out = '';
+    for (const part of partsOf(text)) {
+      if (typeof part === 'string') {
+        out += part;
+        continue;
+      }
+      const value = part.name.startsWith('params.') ? rule.event.params[part.name.slice('params.'.length)] : lookup(part.name);
+      out += encodeURIComponent(Array.isArray(value) ? value.join(',') : value === undefined || value === null ? '' : String(value));
+    }
+    return out;
+  };
+
   const indicator = fill(t.indicator);
   if (indicator !== 'info' && indicator !== 'warning' && indicator !== 'critical') {
     throw new Error(`card template '${t.id}' produced indicator '${indicator}'`);
@@ -57,6 +83,7 @@ export function renderCard(input: RenderInput): Card {
   }));
   const values: Record<string, unknown> = {};
   for (const name of input.provenanceFacts) if (input.facts[name] !== undefined) values[name] = input.facts[name];
+  if (input.provenanceParameters && Object.keys(input.provenanceParameters).length > 0) values.parameters = input.provenanceParameters;
   values.citation = rule.citation;
   values.template = `${t.id}@${t.version}`;
   if (t.source.topic) values.topic = t.source.topic.code;
@@ -76,11 +103,12 @@ export function renderCard(input: RenderInput): Card {
       label: fill(l.label),
       url: fill(l.url),
       type: l.type,
-      ...(l.type === 'smart' && l.appContext ? { appContext: fill(l.appContext) } : {}),
+      ...(l.type === 'smart' && l.appContext ? { appContext: fillQuery(l.appContext) } : {}),
     })),
     provenance: {
       ruleId: rule.id,
       ruleVersion: rule.version,
+      ...(input.ruleSet ? { ruleSet: input.ruleSet } : {}),
       dataVersions: [...input.dataVersions],
       values,
     },

@@ -11,5 +11,5 @@ export const opioidOrderSelect = {
       'total daily morphine milligram equivalents with this order (CDC 2022), and co-prescribing safeguards.',
     prefetch: PATIENT_PREFETCH,
   },
-  requiredPrefetch: ['patient'],
+  requiredPrefetch: [],
 } as const satisfies CdsService;

@@ -11,5 +11,5 @@ export const opioidOrderSign = {
       'naloxone, benzodiazepine and PDMP safeguards, and the justified-exception pathway.',
     prefetch: PATIENT_PREFETCH,
   },
-  requiredPrefetch: ['patient', 'medicationRequests'],
+  requiredPrefetch: [],
 } as const satisfies CdsService;

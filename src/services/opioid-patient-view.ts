@@ -11,5 +11,5 @@ export const opioidPatientView = {
       'exceptions on file and overdue opioid safeguards.',
     prefetch: PATIENT_PREFETCH,
   },
-  requiredPrefetch: ['patient'],
+  requiredPrefetch: [],
 } as const satisfies CdsService;

@@ -59,36 +59,61 @@ function renderPgx(c) {
   body.append(el('p', `Interpretation: ${c['cyp2d6.dataVersion']}`));
 }
 
-/** Total MME at the end of each of the last months (from the order history), with the 50 and 90 lines; hollow points are incomplete months. */
-function chart(history) {
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const monthName = (ym) => `${MONTHS[Number(ym.slice(5, 7)) - 1]} ${ym.slice(0, 4)}`;
+
+/**
+ * Total MME per day at the end of each of the last months (from the order
+ * history): a labelled y-axis, month names, and the dose levels of the
+ * service's rule set (named, from its parameters). Hollow points are months
+ * an order of unknown dose or end may cover.
+ */
+function chart(history, levels) {
   const months = history.months;
-  const max = Math.max(100, ...months.map((m) => m.mme)) * 1.1;
-  const w = 480, h = 160, x = (i) => 40 + i * (400 / Math.max(1, months.length - 1)), y = (v) => h - 20 - (v / max) * (h - 30);
+  const top = Math.max(100, ...levels.map((l) => l.value), ...months.map((m) => m.mme)) * 1.1;
+  const step = top > 400 ? 100 : top > 200 ? 50 : 25;
+  const w = 520, h = 240, left = 56, right = 16, bottom = 36, topPad = 12;
+  const x = (i) => left + 10 + i * ((w - left - right - 20) / Math.max(1, months.length - 1));
+  const y = (v) => h - bottom - (v / top) * (h - bottom - topPad);
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('viewBox', `0 0 ${w} ${h}`);
   svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', `Total MME per month: ${months.map((m) => `${m.month} ${Math.round(m.mme)}${m.complete ? '' : ' (incomplete)'}`).join(', ')}`);
+  svg.setAttribute('aria-label', `Total MME per day, by month: ${months.map((m) => `${monthName(m.month)} ${Math.round(m.mme)}${m.complete ? '' : ' (incomplete)'}`).join(', ')}`);
   const add = (tag, attrs, text) => {
     const n = document.createElementNS(ns, tag);
     for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
     if (text) n.textContent = text;
     svg.append(n);
   };
-  add('text', { x: 2, y: 10 }, 'MME/day');
-  for (const t of [50, 90]) {
-    add('line', { x1: 30, x2: w - 10, y1: y(t), y2: y(t), stroke: t === 90 ? '#a30000' : '#b45309', 'stroke-dasharray': '4 3' });
-    add('text', { x: w - 60, y: y(t) - 3 }, `${t} MME`);
+  // The y-axis, with numbers and its title.
+  add('line', { x1: left, x2: left, y1: topPad, y2: h - bottom, stroke: '#555' });
+  for (let v = 0; v <= top; v += step) {
+    add('line', { x1: left - 4, x2: w - right, y1: y(v), y2: y(v), stroke: v === 0 ? '#555' : '#e2e4e8' });
+    add('text', { x: left - 8, y: y(v) + 4, 'text-anchor': 'end', class: 'tick' }, String(v));
   }
-  add('polyline', { points: months.map((m, i) => `${x(i)},${y(m.mme)}`).join(' '), fill: 'none', stroke: '#123b6d', 'stroke-width': 2 });
+  add('text', { x: 14, y: (h - bottom) / 2, transform: `rotate(-90 14 ${(h - bottom) / 2})`, 'text-anchor': 'middle', class: 'axis-title' }, 'MME per day');
+  for (const level of levels) {
+    add('line', { x1: left, x2: w - right, y1: y(level.value), y2: y(level.value), stroke: level.colour, 'stroke-dasharray': '5 4', 'stroke-width': 1.5 });
+    add('text', { x: w - right - 2, y: y(level.value) - 4, 'text-anchor': 'end', class: 'level' }, level.label);
+  }
+  add('polyline', { points: months.map((m, i) => `${x(i)},${y(m.mme)}`).join(' '), fill: 'none', stroke: '#123b6d', 'stroke-width': 2.5 });
   months.forEach((m, i) => {
-    add('circle', { cx: x(i), cy: y(m.mme), r: 4, fill: m.complete ? '#123b6d' : '#fff', stroke: '#123b6d', 'stroke-width': 2 });
-    add('text', { x: x(i) - 15, y: h - 5 }, m.month.slice(2));
+    add('circle', { cx: x(i), cy: y(m.mme), r: 5, fill: m.complete ? '#123b6d' : '#fff', stroke: '#123b6d', 'stroke-width': 2 });
+    add('text', { x: x(i), y: h - bottom + 18, 'text-anchor': 'middle', class: 'tick' }, MONTHS[Number(m.month.slice(5, 7)) - 1]);
   });
   return svg;
 }
 
-function renderMme(m, history) {
+/** The dose levels drawn on the chart, named, from the rule set's parameters (mme.reassess, mme.high). */
+function doseLevels(parameters) {
+  const levels = [];
+  if (typeof parameters['mme.reassess'] === 'number') levels.push({ value: parameters['mme.reassess'], label: `${parameters['mme.reassess']} MME/day: reassess`, colour: '#b45309' });
+  if (typeof parameters['mme.high'] === 'number') levels.push({ value: parameters['mme.high'], label: `${parameters['mme.high']} MME/day: high dose`, colour: '#a30000' });
+  return levels;
+}
+
+function renderMme(m, history, parameters) {
   const body = $('mme-body');
   body.append(el('p', `${Math.round(m['mme.total'])} MME/day${m['mme.complete'] ? '' : ' (incomplete: the real total is higher)'}`, { class: 'big' }));
   if (m['mme.outOfScope']) body.append(el('p', `CDC thresholds do not apply: ${m['mme.outOfScopeReasons'].join('; ')}`));
@@ -98,7 +123,7 @@ function renderMme(m, history) {
   if (!history) {
     body.append(el('p', 'The order history could not be read from the EHR, so no dose history is shown.'));
   } else if (history.months.some((h) => h.mme > 0 || !h.complete)) {
-    body.append(el('h3', 'Total daily MME, last six months'), chart(history));
+    body.append(el('h3', 'Total daily MME, last six months'), chart(history, doseLevels(parameters)));
     for (const u of history.unknown) body.append(el('p', `Not counted in the history: ${u.drug} (${u.reason}).`, { class: 'warn' }));
   }
   body.append(el('p', `Conversion factors: ${m['mme.factorSet']}`));
@@ -115,11 +140,21 @@ function renderSafeguards(s) {
   );
 }
 
+/** Words for the codes the service stores. */
+const TOPIC_WORDS = { mme: 'Opioid dose above a threshold', pgx: 'Codeine or tramadol despite the CYP2D6 result', 'cns-depressant': 'Opioid with a sedating drug', 'er-la': 'Long-acting opioid', pdmp: 'PDMP review', naloxone: 'Naloxone', label: 'Drug label restriction' };
+const SOURCE_WORDS = { feedback: 'Override in the EHR', 'detected-issue': 'Justification in this app' };
+const day = (iso) => new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
 function renderExceptions(list) {
   const body = $('ex-body');
   body.replaceChildren();
   if (!list.length) return body.append(el('p', 'None.'));
-  body.append(table(['Alert', 'Reason', 'By', 'From', 'Until', 'Source'], list.map((e) => [e.topic, e.reasonDisplay, e.userId, e.createdAt.slice(0, 10), e.expiresAt.slice(0, 10), e.source])));
+  body.append(
+    table(
+      ['Alert', 'Reason', 'By', 'From', 'Until', 'Recorded as'],
+      list.map((e) => [TOPIC_WORDS[e.topic] ?? e.topic, e.reasonDisplay, e.userName ?? e.userId, day(e.createdAt), day(e.expiresAt), SOURCE_WORDS[e.source] ?? e.source]),
+    ),
+  );
 }
 
 function keepTyping(form) {
@@ -135,6 +170,30 @@ function keepTyping(form) {
     for (const e of form.elements) if (e.name) values[e.name] = e.type === 'checkbox' ? e.checked : e.value;
     sessionStorage.setItem(FORM_KEY, JSON.stringify(values));
   });
+}
+
+/**
+ * What the justification is for, as DetectedIssue extensions: the service
+ * quiets only an alert about the same situation. The card's own values come
+ * first (its total includes the draft order it was shown for); the record's
+ * values are used when the app was opened without a card.
+ */
+function justifiedSituation(topic, drug, launchedFrom, summary) {
+  const ext = (name, value) => ({ url: `urn:pain-cds:${name}`, ...value });
+  if (topic === 'mme') {
+    const fromCard = Number(launchedFrom.get('mme'));
+    const total = launchedFrom.has('mme') && Number.isFinite(fromCard) ? fromCard : summary.mme['mme.total'];
+    return [ext('justified-mme', { valueDecimal: total })];
+  }
+  if (topic === 'pgx') {
+    const phenotype = launchedFrom.get('phenotype') || summary.cyp2d6['cyp2d6.riskPhenotype'];
+    return [ext('justified-ingredient', { valueString: drug }), ...(phenotype ? [ext('justified-phenotype', { valueString: phenotype })] : [])];
+  }
+  if (topic === 'cns-depressant') {
+    const classes = launchedFrom.get('classes') ? launchedFrom.get('classes').split(',') : (summary.safeguards['cns.classes'] ?? []);
+    return classes.filter(Boolean).map((c) => ext('justified-cns-class', { valueString: c }));
+  }
+  return [];
 }
 
 async function main() {
@@ -156,16 +215,32 @@ async function main() {
   const userText = practitionerName || userRef || 'unknown user';
   $('banner').textContent = `${humanName(p.name) || 'Unknown patient'} · born ${p.birthDate ?? 'unknown'} · ${p.gender ?? ''} · signed in as ${userText}`;
   renderPgx(summary.cyp2d6);
-  renderMme(summary.mme, summary.history);
+  renderMme(summary.mme, summary.history, summary.parameters ?? {});
   renderSafeguards(summary.safeguards);
   renderExceptions(summary.exceptions);
-  const view = new URLSearchParams(token.appContext ?? '').get('view');
+  // The card that launched the app says which situation it was about (the
+  // drug, the phenotype to act on, the total with the draft order, the
+  // depressant classes): a justification is tied to exactly that.
+  const launchedFrom = new URLSearchParams(token.appContext ?? '');
+  const view = launchedFrom.get('view');
   if (view) document.getElementById(view)?.scrollIntoView();
 
   const form = $('justification');
-  for (const r of summary.overrideReasons) form.elements.reason.append(new Option(r.display, r.code));
-  if (view === 'pgx' || view === 'mme') form.elements.topic.value = view;
+  // Only the reasons that can justify the chosen alert; none is preselected.
+  const showReasons = (selected = '') => {
+    const topic = form.elements.topic.value;
+    form.elements.reason.replaceChildren(new Option('Choose a reason', ''));
+    for (const r of summary.overrideReasons.filter((x) => x.topics.includes(topic))) form.elements.reason.append(new Option(r.display, r.code));
+    form.elements.reason.value = selected;
+    if (form.elements.reason.value !== selected) form.elements.reason.value = '';
+    $('drug-field').hidden = topic !== 'pgx';
+    form.elements.drug.required = topic === 'pgx';
+  };
+  if (['pgx', 'mme', 'cns-depressant'].includes(view)) form.elements.topic.value = view;
+  if (launchedFrom.get('drug')) form.elements.drug.value = launchedFrom.get('drug');
+  form.elements.topic.addEventListener('change', () => showReasons());
   keepTyping(form);
+  showReasons(JSON.parse(sessionStorage.getItem(FORM_KEY) ?? '{}').reason);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const f = form.elements;
@@ -182,7 +257,7 @@ async function main() {
       detail: f.rationale.value,
       extension: [
         { url: 'urn:pain-cds:review-date', valueDate: f.review.value },
-        ...(f.topic.value === 'mme' ? [{ url: 'urn:pain-cds:justified-mme', valueDecimal: summary.mme['mme.total'] }] : []),
+        ...justifiedSituation(f.topic.value, f.drug.value, launchedFrom, summary),
         ...(f.pdmp.value ? [{ url: 'urn:pain-cds:pdmp-reviewed', valueDate: f.pdmp.value }] : []),
         { url: 'urn:pain-cds:naloxone-offered', valueBoolean: f.naloxone.checked },
       ],

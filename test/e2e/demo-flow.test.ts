@@ -64,12 +64,16 @@ test('the whole workflow in a browser', async () => {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
   const page = await context.newPage();
   const outside: string[] = [];
-  page.on('request', (r) => {
-    if (!r.url().startsWith(base)) outside.push(r.url());
+  context.on('request', (r) => {
+    if (!r.url().startsWith(base) && r.url() !== 'about:blank') outside.push(r.url());
   });
   const consoleErrors: string[] = [];
-  page.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(m.text())));
-  page.on('pageerror', (e) => void consoleErrors.push(e.message));
+  const watch = (p: Page) => {
+    p.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(m.text())));
+    p.on('pageerror', (e) => void consoleErrors.push(e.message));
+  };
+  watch(page);
+  context.on('page', watch);
   await page.goto(`${base}/ehr/`);
   await expect.poll(() => page.$$eval('#patient option', (o) => o.length)).toBeGreaterThan(5);
 
@@ -79,11 +83,18 @@ test('the whole workflow in a browser', async () => {
   await page.screenshot({ path: path.join(SHOTS, 'order-screen-pgx-card.png'), fullPage: true });
   await page.click('#cards article button:has-text("★")');
   await expect.poll(() => page.textContent('#draft')).toContain('Acetaminophen 500 MG');
+  // The form follows the new draft: acetaminophen is selected and the order has a usable default sig.
+  expect(await page.$eval('#drug', (s) => (s as HTMLSelectElement).selectedOptions[0]!.textContent)).toBe('Acetaminophen 500 MG Oral Tablet');
+  expect(await page.textContent('#draft')).toContain('1 tablet every 6 hours as needed');
 
   // 2. Oxycodone for the patient stable at 80 MME/day: override with "stable long-term therapy", then quiet.
   await order(page, 'mme-stable-80', 'oxycodone');
   expect((await cardTitles(page)).join('|')).toContain('at or above 90');
   const mmeCard = page.locator('#cards article', { hasText: 'at or above 90' });
+  // No reason is chosen for the prescriber; overriding without one asks for it.
+  expect(await mmeCard.locator('select').inputValue()).toBe('');
+  await mmeCard.locator('button:has-text("Override")').click();
+  await expect.poll(() => page.textContent('#status')).toContain('Choose an override reason');
   await mmeCard.locator('select').selectOption('stable-long-term');
   await mmeCard.locator('button:has-text("Override")').click();
   await expect.poll(() => page.textContent('#status')).toContain('Overridden');
@@ -91,29 +102,43 @@ test('the whole workflow in a browser', async () => {
   expect((await cardTitles(page)).join('|')).toContain('justified exception on file');
   await page.screenshot({ path: path.join(SHOTS, 'order-screen-quiet-card.png'), fullPage: true });
 
-  // 3. Launch the SMART app from the PGx card and document a justification.
+  // 3. Launch the SMART app from the PGx card (it opens beside the order screen, which keeps the draft) and document a justification.
   await order(page, 'pgx-poor', 'codeine');
   const pgxCard = page.locator('#cards article', { hasText: 'Avoid codeine' });
-  await pgxCard.locator('button:has-text("Open the pain management app")').click();
-  await page.waitForURL(/\/app\/index\.html/, { timeout: 15_000 });
-  await expect.poll(() => page.textContent('#banner'), { timeout: 15_000 }).toContain('Maria Poor');
-  expect(await page.textContent('#pgx-body')).toContain('Poor metabolizer');
+  const [app] = await Promise.all([context.waitForEvent('page'), pgxCard.locator('button:has-text("Open the pain management app")').click()]);
+  await app.waitForURL(/\/app\/index\.html/, { timeout: 15_000 });
+  await expect.poll(() => app.textContent('#banner'), { timeout: 15_000 }).toContain('Maria Poor');
+  expect(await app.textContent('#pgx-body')).toContain('Poor metabolizer');
   // The prescriber comes from the id_token (whose base64url has '-' and '_', decoded with jose) and is read by name.
-  expect(await page.textContent('#banner')).toContain('signed in as Dr Dana Prescriber');
-  await page.selectOption('#topic', 'pgx');
-  await page.selectOption('#reason', 'pgx-reviewed');
-  await page.fill('#rationale', 'Discussed with the patient; short course, acetaminophen alone failed.');
-  await page.fill('#goals', 'Walk 20 minutes a day');
-  await page.fill('#review', '2026-12-31');
-  await page.screenshot({ path: path.join(SHOTS, 'smart-app.png'), fullPage: true });
-  await page.click('#justification button[type=submit]');
-  await expect.poll(() => page.textContent('#result'), { timeout: 10_000 }).toContain('Justification saved');
+  expect(await app.textContent('#banner')).toContain('signed in as Dr Dana Prescriber');
+  // The card said which drug and phenotype it was about; no reason is chosen for the prescriber.
+  expect(await app.inputValue('#topic')).toBe('pgx');
+  expect(await app.inputValue('#drug')).toBe('codeine');
+  expect(await app.inputValue('#reason')).toBe('');
+  const savedIssue = app.waitForRequest((r) => r.url().endsWith('/fhir/DetectedIssue') && r.method() === 'POST');
+  await app.selectOption('#reason', 'pgx-reviewed');
+  await app.fill('#rationale', 'Discussed with the patient; short course, acetaminophen alone failed.');
+  await app.fill('#goals', 'Walk 20 minutes a day');
+  await app.fill('#review', '2026-12-31');
+  await app.screenshot({ path: path.join(SHOTS, 'smart-app.png'), fullPage: true });
+  await app.click('#justification button[type=submit]');
+  await expect.poll(() => app.textContent('#result'), { timeout: 10_000 }).toContain('Justification saved');
+  const written = (await savedIssue).postDataJSON() as { extension: { url: string; valueString?: string }[] };
+  expect(written.extension).toEqual(
+    expect.arrayContaining([
+      { url: 'urn:pain-cds:justified-ingredient', valueString: 'codeine' },
+      { url: 'urn:pain-cds:justified-phenotype', valueString: 'PM' },
+    ]),
+  );
 
-  // 4. The next hook call sees the justification written by the app.
-  await page.goto(`${base}/ehr/`);
-  await expect.poll(() => page.$$eval('#patient option', (o) => o.length)).toBeGreaterThan(5);
+  await app.close();
+
+  // 4. Back on the order screen, the draft is still there; the next hook call sees the justification, for codeine only.
+  expect(await page.textContent('#draft')).toContain('Codeine');
   await order(page, 'pgx-poor', 'codeine');
   expect((await cardTitles(page)).join('|')).toContain('justified exception on file');
+  await order(page, 'pgx-poor', 'tramadol');
+  expect((await cardTitles(page)).join('|')).toMatch(/Avoid tramadol/);
   expect(outside).toEqual([]);
   expect(consoleErrors).toEqual([]);
   await context.close();
@@ -134,15 +159,19 @@ async function launchApp(page: Page, patientId: string, appContext?: string) {
 test('the SMART app shows the dose picture, labels every field, explains failures in plain words and keeps what was typed', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
-  await launchApp(page, 'mme-stable-80', 'view=mme');
+  // Launched from a dose card shown for a draft order that brings the total to 140 MME/day.
+  await launchApp(page, 'mme-stable-80', 'view=mme&mme=140');
 
   // Dose view: the total, one row per order, and the chart with both thresholds.
   const mme = await page.textContent('#mme-body');
   expect(mme).toMatch(/\b80 MME\/day/);
   expect(await page.$$eval('#mme-body table tr', (rows) => rows.length)).toBeGreaterThan(1);
   const chartLabel = await page.getAttribute('#mme-body svg[role=img]', 'aria-label');
-  expect(chartLabel).toMatch(/Total MME per month: \d{4}-\d{2} \d+/);
-  expect(await page.$$eval('#mme-body svg text', (t) => t.map((n) => n.textContent))).toEqual(expect.arrayContaining(['50 MME', '90 MME']));
+  expect(chartLabel).toMatch(/Total MME per day, by month: (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d+/);
+  const chartTexts = await page.$$eval('#mme-body svg text', (t) => t.map((n) => n.textContent));
+  // A labelled y-axis with numbers, month names, and the dose levels named from the rule set's parameters.
+  expect(chartTexts).toEqual(expect.arrayContaining(['MME per day', '0', '50', '100', '50 MME/day: reassess', '90 MME/day: high dose']));
+  expect(chartTexts.some((t) => /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)$/.test(t ?? ''))).toBe(true);
   // The card's appContext chose the topic of the justification.
   expect(await page.inputValue('#topic')).toBe('mme');
 
@@ -177,8 +206,11 @@ test('the SMART app shows the dose picture, labels every field, explains failure
   expect(await page.inputValue('#goals')).toBe('Work full days');
   expect(await page.inputValue('#reason')).toBe('stable-long-term');
 
-  // Once the EHR answers again, the same text is saved.
+  // Once the EHR answers again, the same text is saved, for the total the card was about (with its draft order).
+  const savedIssue = page.waitForRequest((r) => r.url().endsWith('/fhir/DetectedIssue') && r.method() === 'POST');
   await page.click('#justification button[type=submit]');
   await expect.poll(() => page.textContent('#result'), { timeout: 10_000 }).toContain('Justification saved');
+  const written = (await savedIssue).postDataJSON() as { extension: { url: string; valueDecimal?: number }[] };
+  expect(written.extension).toContainEqual({ url: 'urn:pain-cds:justified-mme', valueDecimal: 140 });
   await context.close();
 }, 120_000);

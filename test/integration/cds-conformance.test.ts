@@ -171,17 +171,23 @@ describe('prefetch', () => {
     expect(res.status).toBe(200);
   });
 
-  test('required data absent with no FHIR access is a 412 OperationOutcome', async () => {
+  test('no prefetch and no FHIR access: a 200 with a card naming every check that could not be done, never "not on file"', async () => {
     const res = await post('/cds-services/opioid-order-sign', { ...hookBody('order-sign', patient), prefetch: {} });
-    expect(res.status).toBe(412);
-    expect(res.body).toMatchObject(OUTCOME);
-    expect(JSON.stringify(res.body)).toContain('patient');
+    expect(res.status).toBe(200);
+    const rules = res.body.cards.map((c: { extension: Record<string, { ruleId: string }> }) => c.extension['pain-cds-provenance']!.ruleId);
+    expect(rules).toContain('data-unavailable');
+    // Unavailable laboratory results are not an absent CYP2D6 result: no pre-test card.
+    expect(rules).not.toContain('pgx-pretest-no-result');
+    const detail = res.body.cards.find((c: { extension: Record<string, { ruleId: string }> }) => c.extension['pain-cds-provenance']!.ruleId === 'data-unavailable').detail;
+    expect(detail).toContain('active medication orders');
+    expect(detail).toContain('laboratory results');
   });
 
-  test('a FHIR server that refuses the token gives a 412 for required data', async () => {
+  test('a FHIR server that refuses the token: a 200 saying what could not be checked', async () => {
     const body = { ...hookBody('order-sign', patient), prefetch: {}, fhirServer: fhir.baseUrl, fhirAuthorization: { ...auth, access_token: 'wrong' } };
     const res = await post('/cds-services/opioid-order-sign', body);
-    expect(res.status).toBe(412);
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(res.body.cards)).toMatch(/could not be checked/i);
   });
 
   test('a slow FHIR server gets a bounded answer', async () => {

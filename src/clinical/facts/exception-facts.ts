@@ -8,9 +8,9 @@ export function exceptionsOnFile(context: PatientContext, reasons: OverrideReaso
   return [...context.storedExceptions, ...exceptionsFromDetectedIssues(context.detectedIssues, reasons, context.patientId)];
 }
 
-export function exceptionPatientFacts(exceptions: readonly ExceptionOnFile[], now: Date, current: { mmeTotal: number }): Record<string, unknown> {
+export function exceptionPatientFacts(exceptions: readonly ExceptionOnFile[], now: Date, current: { mmeTotal: number; cnsClasses: readonly string[] }): Record<string, unknown> {
   const mme = applicableException(exceptions, 'mme', { mmeTotal: current.mmeTotal }, now);
-  const cns = applicableException(exceptions, 'cns-depressant', {}, now);
+  const cns = applicableException(exceptions, 'cns-depressant', { cnsClasses: current.cnsClasses }, now);
   return {
     'exceptionOnFile.mme': mme !== undefined,
     'exceptionOnFile.mmeText': mme ? describeException(mme) : '',
@@ -26,8 +26,9 @@ export function pdmpReviewedByOverride(exceptions: readonly ExceptionOnFile[], r
   return times.length ? new Date(Math.max(...times)) : undefined;
 }
 
-export function exceptionOrderFacts(exceptions: readonly ExceptionOnFile[], now: Date, ingredient: string | null): Record<string, unknown> {
-  const pgx = ingredient ? applicableException(exceptions, 'pgx', { ingredient }, now) : undefined;
+/** A pharmacogenomic exception holds for the drug and the acting phenotype it was written for. */
+export function exceptionOrderFacts(exceptions: readonly ExceptionOnFile[], now: Date, ingredient: string | null, phenotype: string | null): Record<string, unknown> {
+  const pgx = ingredient ? applicableException(exceptions, 'pgx', { ingredient, ...(phenotype ? { phenotype } : {}) }, now) : undefined;
   return {
     'order.exceptionOnFile': pgx !== undefined,
     'order.exceptionText': pgx ? describeException(pgx) : '',

@@ -1,22 +1,17 @@
 import type { MedicationRequest, MedicationStatement } from 'fhir/r4';
 import type { PainKnowledge } from '../domain.js';
 import { drugName, isActiveUse } from '../medication.js';
-import { computeMmeSummary, identifyOpioid, type MmeSummary } from '../mme/index.js';
+import { assessTolerance, computeMmeSummary, identifyOpioid, toleranceRestriction, type MmeSummary, type ToleranceStatus } from '../mme/index.js';
+import { isBreastfeeding, overdoseRiskConditions, toleranceLossEvent } from '../overdose-risk.js';
 import type { PatientContext } from '../patient-context.js';
-import { ageInYears, cnsDepressants, daysBetween, daysSupply, hasRecord, lastPdmpReview, mmeScopeExclusions, naloxoneOnHand, oudOrOverdose } from '../safeguards.js';
+import { ageInYears, cnsDepressants, daysBetween, daysSupply, hasRecord, lastPdmpReview, mmeScopeExclusions, naloxoneOnHand } from '../safeguards.js';
+import { mmeTexts } from './mme-text.js';
 
 /** Dose and safeguard facts (CDC 2022) for rules and templates. */
 const DAY = 86_400_000;
 
-const PRETTY_UNAVAILABLE: Record<string, string> = {
-  medicationRequests: 'active medication orders',
-  medicationStatements: 'medication statements',
-  conditions: 'problem list',
-  observations: 'laboratory results (CYP2D6)',
-  procedures: 'procedures (PDMP reviews)',
-  detectedIssues: 'documented justifications',
-  patient: 'patient demographics',
-};
+/** What the order-level facts need from the patient-level computation of the same call. */
+const perCall = new WeakMap<PatientContext, { tolerance: ToleranceStatus; lastUse: number | null; medicationListKnown: boolean }>();
 
 export function mmePatientFacts(
   context: PatientContext,
@@ -26,8 +21,14 @@ export function mmePatientFacts(
 ): { facts: Record<string, unknown>; summary: MmeSummary } {
   const vs = k.valueSets;
   const now = context.now;
+  const params = k.mme.safety.data;
+  // Unavailable is not absent: without the medication orders, the total is only what this call orders.
+  const medicationListKnown = !context.unavailable.some((u) => u.key === 'medicationRequests');
   const summary = computeMmeSummary({ draftOrders: context.draftOrders, records, resolveMedication: context.resolveMedication }, k.mme);
-  const exclusions = mmeScopeExclusions({ patient: context.patient, conditions: context.conditions, procedures: context.procedures, now }, vs);
+  const exclusions = mmeScopeExclusions(
+    { patient: context.patient, conditions: context.conditions, procedures: context.procedures, now, conditionWithoutStatusRecentDays: params.conditionWithoutStatusRecentDays },
+    vs,
+  );
   const active = records.filter(isActiveUse);
 
   const opioidDraft = (o: MedicationRequest) => {
@@ -47,11 +48,32 @@ export function mmePatientFacts(
   const triple = benzo && cns.some((c) => c.cnsClass !== 'benzodiazepine');
 
   const naloxone = naloxoneOnHand(active, vs, context.resolveMedication);
-  const oud = oudOrOverdose(context.conditions, vs);
+  const riskConditions = overdoseRiskConditions(context.conditions, vs);
+  const isPainOpioid = (o: MedicationRequest | MedicationStatement) => {
+    const id = identifyOpioid(o, context.resolveMedication, k.mme);
+    return id.kind !== 'not-opioid' && !id.oudTreatment;
+  };
+  const draftIds = new Set(context.draftOrders.map((d) => d.id).filter((id): id is string => Boolean(id)));
+  const tolerance = assessTolerance({ records, draftIds, now, medicationListKnown, resolve: context.resolveMedication }, k.mme, k.mme.tolerance.data);
+  const lossEvent = toleranceLossEvent(
+    {
+      conditions: context.conditions,
+      procedures: context.procedures,
+      observations: context.observations,
+      endedOpioidOrders: records.filter((o) => (o.status === 'stopped' || o.status === 'completed') && isPainOpioid(o)),
+      now,
+      lookbackDays: params.toleranceLossLookbackDays,
+    },
+    vs,
+  );
+  // CDC 2022 Rec. 8: returning to opioids after tolerance was lost (a taper, a release from incarceration); the earlier dose is rarely known, so any restart counts.
+  const returnAfterLoss = lossEvent !== undefined && tolerance.tolerant !== true && draftOpioids.length > 0;
+  const benzoDrugs = cns.filter((c) => c.cnsClass === 'benzodiazepine').map((c) => c.drug);
   const riskFactors = [
-    ...(summary.total > 0 ? [`total ${Math.round(summary.total)} MME/day`] : []),
-    ...(benzo ? [`benzodiazepine (${cns.filter((c) => c.cnsClass === 'benzodiazepine').map((c) => c.drug).join(', ')})`] : []),
-    ...oud,
+    ...(summary.total >= params.riskFactorMmePerDay ? [`${summary.complete && medicationListKnown ? '' : 'at least '}${Math.round(summary.total)} MME/day in total (${params.riskFactorMmePerDay} or more)`] : []),
+    ...(benzo ? [`benzodiazepine (${[...new Set(benzoDrugs)].join(', ')})`] : []),
+    ...riskConditions.map((r) => r.text),
+    ...(returnAfterLoss ? [`restarting opioids after tolerance was lost: ${lossEvent}`] : []),
   ];
 
   const documented = lastPdmpReview(context.procedures, context.observations, vs);
@@ -81,30 +103,29 @@ export function mmePatientFacts(
     return latest === null ? days : Math.min(latest, days);
   }, null);
 
-  const incompleteNote = summary.complete
-    ? ''
-    : `**Incomplete total:** not counted: ${summary.incomplete.map((o) => `${o.drug} (${o.reason})`).join('; ')}. The real total is higher than shown.`;
-  const unavailable = context.unavailable.map((u) => PRETTY_UNAVAILABLE[u.key] ?? u.key);
   const age = ageInYears(context.patient, now);
   const tonsil =
     hasRecord(context.procedures, 'tonsillectomy', vs) ||
     hasRecord(context.conditions, 'tonsillectomy', vs) ||
     context.draftOrders.some((d) => (d.reasonCode ?? []).some((r) => vs.match('tonsillectomy', r)));
-  const breastfeeding = context.conditions.some((c) => vs.match('breastfeeding', c.code)) || context.observations.some((o) => vs.match('breastfeeding', o.code) || vs.match('breastfeeding', o.valueCodeableConcept));
+  const breastfeeding = isBreastfeeding(context.conditions, context.observations, vs, now, params.conditionWithoutStatusRecentDays);
+  perCall.set(context, { tolerance, lastUse, medicationListKnown });
 
   const facts: Record<string, unknown> = {
     'patient.ageYears': age,
     'patient.tonsillectomy': tonsil,
     'patient.breastfeeding': breastfeeding,
-    'data.checksMissing': unavailable.length > 0,
-    'data.unavailable': unavailable,
-    'data.unavailableNote': unavailable.length ? `Could not be checked (data unavailable): ${unavailable.join(', ')}.` : '',
     'mme.hasOpioids': anyOpioid,
     'mme.total': summary.total,
     'mme.existing': summary.existing,
     'mme.added': summary.added,
     'mme.complete': summary.complete,
-    'mme.incompleteNote': incompleteNote,
+    'mme.draftsComplete': summary.draftsComplete,
+    'mme.draftsCounted': summary.draftsCounted,
+    'mme.draftNotComparable': summary.notComparable.some((o) => o.isDraft),
+    'mme.medicationListKnown': medicationListKnown,
+    'mme.totalKnown': summary.complete && medicationListKnown,
+    ...mmeTexts(summary, medicationListKnown),
     'mme.orders': summary.orders.map((o) => ({
       drug: o.drug,
       sig: o.sig,
@@ -116,6 +137,7 @@ export function mmePatientFacts(
       prn: o.prn,
     })),
     'mme.factorSet': k.dataVersions.mme.join(', '),
+    'mme.factorSource': k.mme.factorSets.map((t) => t.meta.title).join('; then '),
     'mme.outOfScope': exclusions.length > 0,
     'mme.outOfScopeReasons': exclusions.map((e) => e.display),
     'mme.scopeNote': exclusions.length
@@ -125,14 +147,21 @@ export function mmePatientFacts(
     'opioids.activeCount': summary.painOpioidActive,
     'opioids.daysSinceLastUse': lastUse,
     'naloxone.onHand': naloxone !== undefined,
+    'naloxone.statusText': naloxone ? `naloxone is on hand (${naloxone})` : medicationListKnown ? 'no active naloxone order was found' : 'whether naloxone is already on hand could not be checked (the medication list was unavailable)',
     'safeguards.riskFactors': riskFactors,
-    'safeguards.summaryNote': summaryNote(riskFactors, naloxone, lastReview),
+    'safeguards.summaryNote': summaryNote(riskFactors, naloxone, lastReview, medicationListKnown),
     'cns.classes': classes,
     'cns.drugs': [...new Set(cns.map((c) => c.drug))],
     'cns.benzodiazepine': benzo,
     'cns.coPrescribedWithThisOrder': coPrescribed,
-    'cns.tripleNote': triple ? '**An opioid, a benzodiazepine and another CNS depressant are combined:** this combination carries the highest risk.' : '',
-    'risk.oudOrOverdose': oud.length > 0,
+    'cns.tripleNote': triple ? 'An opioid, a benzodiazepine and another CNS depressant are combined: this combination carries the highest risk.' : '',
+    'risk.oudOrOverdose': riskConditions.some((r) => r.kind === 'oud' || r.kind === 'overdose'),
+    'risk.substanceUseDisorder': riskConditions.some((r) => r.kind === 'oud' || r.kind === 'sud'),
+    'risk.sleepDisorderedBreathing': riskConditions.some((r) => r.kind === 'sleep'),
+    'risk.toleranceLost': returnAfterLoss,
+    'cns.benzodiazepineOrderedWithOpioid': cns.some((c) => c.cnsClass === 'benzodiazepine' && c.isDraft) && summary.painOpioidActive > 0,
+    'opioids.tolerant': tolerance.tolerant,
+    'opioids.toleranceText': tolerance.text,
     'therapy.opioidDays': opioidDays,
     'pdmp.daysSinceReview': lastReview ? daysBetween(lastReview, now) : null,
     'pdmp.lastReviewText': lastReview ? `last review on record ${lastReview.toISOString().slice(0, 10)}` : 'no review on record',
@@ -140,11 +169,11 @@ export function mmePatientFacts(
   return { facts, summary };
 }
 
-function summaryNote(risks: string[], naloxone: string | undefined, lastReview: Date | undefined): string {
+function summaryNote(risks: string[], naloxone: string | undefined, lastReview: Date | undefined, medicationListKnown: boolean): string {
   const parts = [
-    `**Risk factors:** ${risks.length ? risks.join('; ') : 'none found'}.`,
-    `**Naloxone on hand:** ${naloxone ? `yes (${naloxone})` : 'no'}.`,
-    `**PDMP:** ${lastReview ? `last reviewed ${lastReview.toISOString().slice(0, 10)}` : 'no review on record'}.`,
+    `Risk factors: ${risks.length ? risks.join('; ') : 'none found'}.`,
+    `Naloxone on hand: ${naloxone ? `yes (${naloxone})` : medicationListKnown ? 'no' : 'not known (medication list unavailable)'}.`,
+    `PDMP: ${lastReview ? `last reviewed ${lastReview.toISOString().slice(0, 10)}` : 'no review on record'}.`,
   ];
   return parts.join(' ');
 }
@@ -161,5 +190,36 @@ export function mmeOrderFacts(order: MedicationRequest, summary: MmeSummary, con
     'order.isPainOpioid': id.kind !== 'not-opioid' && !id.oudTreatment,
     'order.longActing': id.kind === 'opioid' && id.longActing,
     'order.mme': row?.mme ?? null,
+    ...erLaFacts(order, id, ingredient, context, k),
+  };
+}
+
+/**
+ * The ER/LA card's text for this order: a label restriction to opioid-tolerant patients
+ * (FDA; cancer patients included) comes first, else the CDC 2022 advice against starting
+ * with an ER/LA opioid.
+ */
+function erLaFacts(order: MedicationRequest, id: ReturnType<typeof identifyOpioid>, ingredient: string | null, context: PatientContext, k: PainKnowledge): Record<string, unknown> {
+  const call = perCall.get(context);
+  const restriction = toleranceRestriction(order, id, k.mme, k.mme.tolerance.data);
+  const tolerant = call?.tolerance.tolerant ?? null;
+  const drug = drugName(order, context.resolveMedication);
+  if (restriction && tolerant !== true) {
+    return {
+      'order.toleranceRequired': true,
+      'order.erLaSummary': tolerant === false ? `Avoid ${restriction.label}: this patient is not opioid-tolerant` : `Confirm opioid tolerance before ordering ${restriction.label}`,
+      'order.erLaNote': `${drug}: the FDA label restricts ${restriction.label} to opioid-tolerant patients (at least one week of 60 mg oral morphine a day or an equivalent); in other patients it can cause fatal respiratory depression. This applies to patients with cancer too.\n\nThis patient: ${call?.tolerance.text ?? 'opioid tolerance could not be checked'}.`,
+    };
+  }
+  const recent =
+    call && !call.medicationListKnown
+      ? 'Recent opioid use could not be checked (the medication list was unavailable).'
+      : call?.lastUse === null || call?.lastUse === undefined
+        ? 'This patient has no opioid use on record.'
+        : `This patient's last opioid use on record was ${call.lastUse} days ago.`;
+  return {
+    'order.toleranceRequired': Boolean(restriction),
+    'order.erLaSummary': `Prefer immediate-release: long-acting ${ingredient ?? 'opioid'} for a patient not on opioids`,
+    'order.erLaNote': `${drug} is an extended-release or long-acting opioid. ${recent} CDC advises starting opioid treatment with immediate-release opioids rather than extended-release or long-acting ones, which carry a higher overdose risk when treatment begins.`,
   };
 }

@@ -1,4 +1,4 @@
-import { analgesicImpact, describeScore, type Cyp2d6Assessment, type Cyp2d6Tables } from '../pgx/index.js';
+import { analgesicImpact, describeScore, withArticle, type Cyp2d6Assessment, type Cyp2d6Tables } from '../pgx/index.js';
 
 /** CYP2D6 facts for rules and templates, from one assessment per call. */
 export function pgxPatientFacts(a: Cyp2d6Assessment, tables: Cyp2d6Tables): Record<string, unknown> {
@@ -8,6 +8,8 @@ export function pgxPatientFacts(a: Cyp2d6Assessment, tables: Cyp2d6Tables): Reco
       'cyp2d6.hasResult': false,
       'cyp2d6.diplotype': null,
       'cyp2d6.basis': 'no CYP2D6 result on file',
+      'cyp2d6.resultNote': '',
+      'cyp2d6.headline': '',
       'cyp2d6.activityScore': null,
       'cyp2d6.genotypePhenotype': null,
       'cyp2d6.phenotype': null,
@@ -28,10 +30,16 @@ export function pgxPatientFacts(a: Cyp2d6Assessment, tables: Cyp2d6Tables): Reco
       ? 'reported phenotype (no genotype on file)'
       : 'unreadable genotype';
   const dated = a.date ? `${basis}, reported ${a.date.slice(0, 10)}` : basis;
+  const strongest = a.inhibitors[0];
   return {
     'cyp2d6.hasResult': true,
     'cyp2d6.diplotype': a.diplotype ?? null,
     'cyp2d6.basis': dated,
+    'cyp2d6.resultNote': resultNote(a),
+    'cyp2d6.headline':
+      a.phenoconverted && strongest
+        ? `${a.phenotype.display} while on ${strongest.name} (${a.diplotype ? `genotype ${a.diplotype}: ` : 'reported: '}${a.genotypePhenotype.display.toLowerCase()})`
+        : `${a.phenotype.display} (${basis})`,
     'cyp2d6.activityScore': score,
     'cyp2d6.genotypePhenotype': a.genotypePhenotype.display,
     'cyp2d6.phenotype': a.phenotype.display,
@@ -44,4 +52,19 @@ export function pgxPatientFacts(a: Cyp2d6Assessment, tables: Cyp2d6Tables): Reco
     'cyp2d6.analgesics': analgesicImpact(a.phenotype.code, tables.recommendations.data),
     'cyp2d6.dataVersion': dataVersion,
   };
+}
+
+/**
+ * What the result on file predicts by itself, one sentence to follow
+ * "CYP2D6 result: {{cyp2d6.basis}}." It never names the phenotype after an
+ * inhibitor, which `cyp2d6.phenoconversionNote` gives as a separate sentence.
+ */
+function resultNote(a: Extract<Cyp2d6Assessment, { status: 'result' }>): string {
+  const own = a.genotypePhenotype;
+  if (a.form === 'diplotype') {
+    if (own.code === 'Indeterminate') return `It cannot be assigned a phenotype: ${a.indeterminateReason ?? 'its interpretation is unknown'}.`;
+    return `By itself, this genotype predicts ${withArticle(own.display.toLowerCase())}.`;
+  }
+  if (own.code === 'Indeterminate') return `It cannot be assigned a phenotype: ${a.indeterminateReason ?? 'the lab reported it as indeterminate'}.`;
+  return `The lab reported ${withArticle(own.display.toLowerCase())}.`;
 }

@@ -25,7 +25,25 @@ export function daysOf(value: number, unit: unknown): number | undefined {
 /** HL7 GTSAbbreviation timing codes -> administrations per day. */
 const TIMING_CODES: Record<string, number> = { QD: 1, QOD: 0.5, BID: 2, TID: 3, QID: 4, AM: 1, PM: 1, Q4H: 6, Q6H: 4, Q8H: 3, Q12H: 2 };
 
-const COUNT_UNITS = /^(tab|tabs|tablet|tablets|\{tbl\}|cap|caps|capsule|capsules|\{cap\}|patch|patches|\{patch\}|each|ea|\{each\}|1|unit|units|spray|sprays|actuat|\{actuat\}|puff|film|films|lozenge|lozenges|troche|suppository|suppositories|system|systems|\{patch\}s?)$/i;
+/**
+ * Units that mean "one unit of the product's dose form": plain words, and the UCUM
+ * annotations clients send for them ({tbl}, {pill}, {tablet}, {capsule} ...; an
+ * annotation alone is a count of 1 in UCUM). Anything else is not guessed.
+ */
+const COUNT_WORDS = new Set([
+  '1', 'tab', 'tabs', 'tablet', 'tablets', 'tbl', 'pill', 'pills', 'cap', 'caps', 'capsule', 'capsules', 'caplet', 'caplets',
+  'patch', 'patches', 'system', 'systems', 'each', 'ea', 'unit', 'units', 'spray', 'sprays', 'actuat', 'actuation', 'actuations',
+  'puff', 'puffs', 'film', 'films', 'strip', 'strips', 'lozenge', 'lozenges', 'troche', 'troches', 'suppository', 'suppositories', 'supp',
+]);
+
+/** A dose unit that counts units of the dose form (tablets, patches, sprays ...). */
+export function isCountUnit(unit: string): boolean {
+  const u = unit.trim().toLowerCase();
+  if (u === '') return true;
+  const annotation = /^\{([^{}]+)\}$/.exec(u);
+  const word = (annotation ? annotation[1]! : u).replace(/\(s\)$/, '').trim();
+  return COUNT_WORDS.has(word);
+}
 
 export function administrationsPerDay(d: Dosage): number | undefined {
   const r = d.timing?.repeat;
@@ -41,15 +59,19 @@ export function administrationsPerDay(d: Dosage): number | undefined {
   return code ? TIMING_CODES[code.toUpperCase()] : undefined;
 }
 
-function doseOf(d: Dosage): Quantity | undefined {
+export function doseOf(d: Dosage): Quantity | undefined {
   const dr = Array.isArray(d.doseAndRate) ? d.doseAndRate[0] : (d.doseAndRate as unknown as NonNullable<Dosage['doseAndRate']>[number] | undefined);
   return dr?.doseQuantity ?? dr?.doseRange?.high;
 }
 
-function amountPerAdministration(q: Quantity, c: OpioidComponent, combination: boolean): { value: number; unit: 'mg' | 'mcg/h' | 'mcg' } | string {
+/** The amount of opioid in one administration, or why it cannot be known. */
+export function amountPerAdministration(q: Quantity, c: OpioidComponent, combination: boolean): { value: number; unit: 'mg' | 'mcg/h' | 'mcg' } | string {
   if (typeof q.value !== 'number' || !(q.value > 0) || !Number.isFinite(q.value)) return 'the dose amount is missing or not a positive number';
-  const unit = (q.code ?? q.unit ?? '').trim().toLowerCase();
-  const isCount = unit === '' || COUNT_UNITS.test(unit);
+  const code = (q.code ?? '').trim().toLowerCase();
+  const text = (q.unit ?? '').trim().toLowerCase();
+  const unit = code || text;
+  // A dose-form code from another code system (e.g. an NCI or EDQM code) with a readable unit such as "tablet".
+  const isCount = isCountUnit(unit) || (code !== '' && !/^(mg|ug|mcg|ml|g|l)$/.test(code) && text !== '' && isCountUnit(text));
   switch (c.unit) {
     case 'mcg/h':
       return isCount ? { value: q.value * c.strength, unit: 'mcg/h' } : `a patch dose in '${unit}' cannot be converted`;

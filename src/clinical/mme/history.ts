@@ -78,7 +78,8 @@ export function mmeHistory(orders: readonly MedicationRequest[], now: Date, k: M
   for (const order of orders) {
     if (order.resourceType !== 'MedicationRequest' || NEVER_TAKEN.has(order.status)) continue;
     const row = orderMme(order, false, identifyOpioid(order, resolve, k), k);
-    if (!row || row.status === 'not-pain-opioid') continue;
+    // Buprenorphine for pain has no MME by design (CDC 2022): it neither counts nor makes a month unknown.
+    if (!row || row.status === 'not-pain-opioid' || row.status === 'not-comparable') continue;
     const span = spanOf(order, at);
     const covered = points.filter((p) => covers(span, p.at));
     if (covered.length === 0) continue;

@@ -16,7 +16,12 @@ export interface OpioidComponent {
   readonly unit: StrengthUnit;
 }
 
-export type Route = 'oral' | 'transdermal' | 'buccal' | 'sublingual' | 'nasal' | 'injection' | 'rectal' | 'other';
+/**
+ * Route and transmucosal form, as far as the MME factors care: the 2018 fentanyl factors
+ * differ for buccal or sublingual tablets and lozenges (0.13/mcg), films and oral sprays
+ * (0.18/mcg) and nasal sprays (0.16/mcg); injections are parenteral and never take oral factors.
+ */
+export type Route = 'oral' | 'transdermal' | 'buccal' | 'sublingual' | 'lozenge' | 'film' | 'oral-spray' | 'nasal' | 'injection' | 'rectal' | 'other';
 
 export type OpioidIdentification =
   | { readonly kind: 'not-opioid' }
@@ -114,15 +119,18 @@ function ingredientName(codes: string[], text: string, k: MmeKnowledge): string 
   return m ? m[1]!.toLowerCase() : undefined;
 }
 
-function routeOf(text: string): Route {
+export function routeOf(text: string): Route {
   const t = text.toLowerCase();
   if (t.includes('transdermal') || t.includes('patch')) return 'transdermal';
+  if (t.includes('nasal')) return 'nasal';
+  if (/\bfilms?\b/.test(t)) return 'film';
+  if (/\bspray\b/.test(t)) return 'oral-spray';
+  if (/lozenge|troche/.test(t)) return 'lozenge';
   if (t.includes('sublingual')) return 'sublingual';
   if (t.includes('buccal')) return 'buccal';
-  if (t.includes('nasal')) return 'nasal';
-  if (/inject|intravenous|\biv\b/.test(t)) return 'injection';
+  if (/inject|intravenous|\biv\b|intramuscular|subcutaneous|syringe|cartridge|infusion|epidural|intrathecal|auto-injector/.test(t)) return 'injection';
   if (t.includes('rectal') || t.includes('suppositor')) return 'rectal';
-  if (/oral|tablet|capsule|solution|syrup|elixir|suspension|lozenge/.test(t)) return 'oral';
+  if (/oral|tablet|capsule|solution|syrup|elixir|suspension/.test(t)) return 'oral';
   return 'other';
 }
 

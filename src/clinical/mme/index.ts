@@ -3,3 +3,4 @@ export * from './history.js';
 export * from './identify.js';
 export * from './summary.js';
 export * from './tables.js';
+export * from './tolerance.js';

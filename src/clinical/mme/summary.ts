@@ -1,8 +1,8 @@
-import type { MedicationRequest, MedicationStatement } from 'fhir/r4';
+import type { Dosage, MedicationRequest, MedicationStatement } from 'fhir/r4';
 import { tableCitation } from '../../rules/knowledge-table.js';
-import { isActiveUse, medicationOf, rxnormCodes, type MedicationResolver } from '../medication.js';
+import { conceptText, isActiveUse, medicationOf, rxnormCodes, type MedicationResolver } from '../medication.js';
 import { dailyAmount, describeSig } from './daily-dose.js';
-import { identifyOpioid, type OpioidComponent, type OpioidIdentification, type Route } from './identify.js';
+import { identifyOpioid, routeOf, type OpioidComponent, type OpioidIdentification, type Route } from './identify.js';
 import type { MmeKnowledge } from './tables.js';
 
 /**
@@ -23,8 +23,16 @@ export interface OrderMme {
   readonly mme: number | null;
   readonly prn: boolean;
   readonly longActing: boolean;
-  readonly status: 'counted' | 'incomplete' | 'not-pain-opioid';
+  /**
+   * counted: in the total. incomplete: should count but could not be converted (the total
+   * is then a lower bound). not-comparable: a pain opioid the factor tables deliberately
+   * leave out (buprenorphine, a partial agonist): listed, not in the total, and not a
+   * reason to call the total incomplete. not-pain-opioid: opioid use disorder treatment.
+   */
+  readonly status: 'counted' | 'incomplete' | 'not-comparable' | 'not-pain-opioid';
   readonly reason?: string;
+  /** Daily amount per opioid component, for the opioid-tolerance check (counted orders only). */
+  readonly amounts?: readonly { readonly ingredient: string; readonly route: Route; readonly value: number; readonly unit: 'mg' | 'mcg/h' | 'mcg'; readonly mme: number }[];
 }
 
 export interface MmeSummary {
@@ -37,6 +45,12 @@ export interface MmeSummary {
   /** Orders that count toward the total, and those that should but could not be converted. */
   readonly orders: readonly OrderMme[];
   readonly incomplete: readonly OrderMme[];
+  /** Pain opioids listed but deliberately left out of the total (buprenorphine). */
+  readonly notComparable: readonly OrderMme[];
+  /** No draft of this call is unconvertible (its amount known, or deliberately left out). */
+  readonly draftsComplete: boolean;
+  /** Every pain-opioid draft of this call is in the total (so `added` is all the drafts add). */
+  readonly draftsCounted: boolean;
   readonly painOpioidDrafts: number;
   readonly painOpioidActive: number;
   readonly factorSets: readonly string[];
@@ -54,6 +68,8 @@ export function orderMme(order: Order, isDraft: boolean, identification: OpioidI
   if (identification.oudTreatment) {
     return { ...base, ingredient: 'buprenorphine', dailyAmount: null, factor: null, factorSet: null, mme: null, longActing: false, status: 'not-pain-opioid', reason: 'buprenorphine for opioid use disorder' };
   }
+  const left = leftOut(identification.kind === 'unresolved' ? identification.ingredient : identification.components[0]?.ingredient, k);
+  if (left) return { ...base, ingredient: identification.kind === 'unresolved' ? (identification.ingredient ?? null) : identification.components[0]!.ingredient, dailyAmount: null, factor: null, factorSet: null, mme: null, longActing: identification.kind === 'opioid' && identification.longActing, status: 'not-comparable', reason: left };
   if (identification.kind === 'unresolved') {
     return { ...base, ingredient: identification.ingredient ?? null, dailyAmount: null, factor: null, factorSet: null, mme: null, longActing: false, status: 'incomplete', reason: identification.reason };
   }
@@ -68,8 +84,10 @@ export function orderMme(order: Order, isDraft: boolean, identification: OpioidI
     status: 'incomplete',
     reason,
   });
+  if (parenteralDosage(dosages)) return incomplete(`an injected (parenteral) dose: the factors in ${k.factorSets.map((s) => tableCitation(s.meta)).join(', ')} are for oral use`);
   let mme = 0;
   const amounts: string[] = [];
+  const parts: { ingredient: string; route: Route; value: number; unit: 'mg' | 'mcg/h' | 'mcg'; mme: number }[] = [];
   const factors: number[] = [];
   const sets = new Set<string>();
   for (const c of identification.components) {
@@ -77,8 +95,10 @@ export function orderMme(order: Order, isDraft: boolean, identification: OpioidI
     if (!amount.ok) return incomplete(amount.reason, c.ingredient);
     const f = findFactor(c, identification.route, amount.unit, k);
     if ('reason' in f) return incomplete(f.reason, c.ingredient);
-    mme += amount.value * f.factor;
-    amounts.push(`${round1(amount.value)} ${amount.unit}`);
+    const value = amount.value * f.scale;
+    mme += value * f.factor;
+    amounts.push(`${round1(value)} ${f.per}`);
+    parts.push({ ingredient: c.ingredient, route: identification.route, value: amount.value, unit: amount.unit, mme: value * f.factor });
     factors.push(f.factor);
     sets.add(f.set);
   }
@@ -91,19 +111,54 @@ export function orderMme(order: Order, isDraft: boolean, identification: OpioidI
     mme: round1(mme),
     longActing: identification.longActing,
     status: 'counted',
+    amounts: parts,
   };
 }
 
-function findFactor(c: OpioidComponent, route: Route, unit: 'mg' | 'mcg/h' | 'mcg', k: MmeKnowledge): { factor: number; set: string } | { reason: string } {
-  const per = unit;
-  const wantedRoute = unit === 'mcg/h' ? 'transdermal' : c.ingredient === 'fentanyl' ? route : undefined;
+/** SNOMED CT routes that are parenteral (intravenous, intramuscular, subcutaneous, epidural, intrathecal). */
+const PARENTERAL_ROUTES = new Set(['47625008', '78421000', '34206005', '404820008', '72607000']);
+
+/** The order's own route says injection, whatever the product name says. */
+function parenteralDosage(dosages: readonly Dosage[] | undefined): boolean {
+  return (dosages ?? []).some((d) => {
+    const route = d.route;
+    if (!route) return false;
+    if ((route.coding ?? []).some((c) => c.code !== undefined && PARENTERAL_ROUTES.has(c.code))) return true;
+    return routeOf(conceptText(route)) === 'injection';
+  });
+}
+
+type Found = { factor: number; per: 'mg' | 'mcg/h' | 'mcg'; scale: number; set: string } | { reason: string };
+
+/** Why a pain opioid is deliberately left out of every active factor set (buprenorphine), if it is. */
+function leftOut(ingredient: string | undefined, k: MmeKnowledge): string | undefined {
+  if (!ingredient) return undefined;
   for (const set of k.factorSets) {
-    const hit = set.data.factors.find((f) => f.ingredient === c.ingredient && f.per === per && (f.route ?? undefined) === wantedRoute);
-    if (hit) return { factor: hit.factor, set: tableCitation(set.meta) };
+    const n = set.data.notConverted.find((x) => x.ingredient === ingredient);
+    if (n?.comparable === false) return n.reason;
+  }
+  return undefined;
+}
+
+/**
+ * The factor for one component: fentanyl by its route or transmucosal form, anything
+ * injected only with a parenteral row (none ships: it is then incomplete), others by
+ * their oral row. A daily amount in mg meets a per-mcg row by x 1000.
+ */
+function findFactor(c: OpioidComponent, route: Route, unit: 'mg' | 'mcg/h' | 'mcg', k: MmeKnowledge): Found {
+  const wantedRoute = unit === 'mcg/h' ? 'transdermal' : route === 'injection' ? 'parenteral' : c.ingredient === 'fentanyl' ? route : undefined;
+  const scales: readonly ['mg' | 'mcg/h' | 'mcg', number][] = unit === 'mg' ? [['mg', 1], ['mcg', 1000]] : unit === 'mcg' ? [['mcg', 1], ['mg', 0.001]] : [['mcg/h', 1]];
+  for (const set of k.factorSets) {
     const excluded = set.data.notConverted.find((n) => n.ingredient === c.ingredient);
     if (excluded) return { reason: excluded.reason };
+    for (const [per, scale] of scales) {
+      const hit = set.data.factors.find((f) => f.ingredient === c.ingredient && f.per === per && (f.route ?? undefined) === wantedRoute);
+      if (hit) return { factor: hit.factor, per, scale, set: tableCitation(set.meta) };
+    }
   }
-  return { reason: `no ${c.ingredient}${wantedRoute ? ` (${wantedRoute})` : ''} conversion factor in ${k.factorSets.map((s) => tableCitation(s.meta)).join(', ')}` };
+  const tables = k.factorSets.map((s) => tableCitation(s.meta)).join(', ');
+  if (wantedRoute === 'parenteral') return { reason: `an injected (parenteral) product: the factors in ${tables} are for oral use` };
+  return { reason: `no ${c.ingredient}${wantedRoute ? ` (${wantedRoute})` : ''} conversion factor in ${tables}` };
 }
 
 export interface MmeInput {
@@ -153,6 +208,9 @@ export function computeMmeSummary(input: MmeInput, k: MmeKnowledge): MmeSummary 
   rows.sort((a, b) => Number(b.isDraft) - Number(a.isDraft));
   const incomplete = rows.filter((r) => r.status === 'incomplete');
   return {
+    notComparable: rows.filter((r) => r.status === 'not-comparable'),
+    draftsComplete: !rows.some((r) => r.isDraft && r.status === 'incomplete'),
+    draftsCounted: !rows.some((r) => r.isDraft && r.status !== 'counted'),
     total: round1(total),
     existing: round1(existing),
     added: round1(total - existing),

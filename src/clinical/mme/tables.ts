@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { knowledgeTableSchema, type KnowledgeTable } from '../../rules/knowledge-table.js';
+import type { SafetyParameters, ToleranceTable } from './tolerance.js';
 
 /** Shapes of the MME knowledge tables in rules/knowledge/ (see their meta for sources). */
 export const productsPayload = z
@@ -12,14 +13,14 @@ export const productsPayload = z
 const factor = z
   .object({
     ingredient: z.string().min(1),
-    route: z.enum(['transdermal', 'buccal', 'sublingual', 'film', 'nasal']).optional(),
+    route: z.enum(['transdermal', 'buccal', 'sublingual', 'lozenge', 'film', 'oral-spray', 'nasal', 'parenteral']).optional(),
     factor: z.number().positive(),
     per: z.enum(['mg', 'mcg', 'mcg/h']),
   })
   .strict();
 
 export const factorsPayload = z
-  .object({ factors: z.array(factor), notConverted: z.array(z.object({ ingredient: z.string(), reason: z.string() }).strict()) })
+  .object({ factors: z.array(factor), notConverted: z.array(z.object({ ingredient: z.string(), reason: z.string(), comparable: z.boolean().optional() }).strict()) })
   .strict();
 
 export const ingredientsPayload = z
@@ -63,9 +64,19 @@ export interface MmeKnowledge {
   /** Factor sets in order of preference. */
   readonly factorSets: readonly KnowledgeTable<FactorTable>[];
   readonly productsVersion: string;
+  /** FDA opioid-tolerance definition and label-restricted products. */
+  readonly tolerance: KnowledgeTable<ToleranceTable>;
+  /** Local parameters of the scope and safeguard checks. */
+  readonly safety: KnowledgeTable<SafetyParameters>;
 }
 
-export function compileMmeKnowledge(products: KnowledgeTable<ProductTable>, ingredients: KnowledgeTable<IngredientTable>, factorSets: KnowledgeTable<FactorTable>[]): MmeKnowledge {
+export function compileMmeKnowledge(
+  products: KnowledgeTable<ProductTable>,
+  ingredients: KnowledgeTable<IngredientTable>,
+  factorSets: KnowledgeTable<FactorTable>[],
+  tolerance: KnowledgeTable<ToleranceTable>,
+  safety: KnowledgeTable<SafetyParameters>,
+): MmeKnowledge {
   const productsByRxcui = new Map<string, ProductRow[]>();
   for (const [rxcui, name, doseForm, , ingredient, strength, unit] of products.data.rows) {
     const list = productsByRxcui.get(rxcui) ?? [];
@@ -85,5 +96,7 @@ export function compileMmeKnowledge(products: KnowledgeTable<ProductTable>, ingr
     oudBuprenorphine: ingredients.data.oudBuprenorphinePatterns.map((p) => new RegExp(p, 'i')),
     factorSets,
     productsVersion: `${products.meta.id}@${products.meta.version}`,
+    tolerance,
+    safety,
   };
 }

@@ -7,10 +7,12 @@ import type { ActivityValues } from './tables.js';
  */
 export type ActivityScore =
   | { readonly kind: 'exact'; readonly value: number }
-  /** A lower bound: CPIC's x≥3 bins (e.g. *1/*1x≥3 = ≥4.0). */
+  /**
+   * A lower bound: CPIC's x≥3 bins (e.g. *1/*1x≥3 = ≥4.0), and an unknown copy
+   * number (xN), which the table counts as the lowest copy number of that bin.
+   * The phenotype is assigned from the bound.
+   */
   | { readonly kind: 'atLeast'; readonly value: number }
-  /** Unknown copy number (xN) on a functional allele: min, and no upper bound. */
-  | { readonly kind: 'range'; readonly min: number }
   | { readonly kind: 'indeterminate'; readonly reason: string };
 
 interface Copy {
@@ -19,7 +21,11 @@ interface Copy {
   readonly copies: number | 'N' | '≥3';
 }
 
-const ALLELE = /^\*(\d+)(?:\.\d+)?(?:x(\d+|n|≥3|>=3))?$/i;
+/**
+ * *4, *4.024 (PharmVar sub-allele), *4K (legacy letter sub-allele; never X, which
+ * starts a copy number), *1x2, *1xN, *1x≥3.
+ */
+const ALLELE = /^\*(\d+)(?:\.\d+|[A-WYZ])?(?:x(\d+|n|≥3|>=3))?$/i;
 
 /** Normalises lab spellings: "CYP2D6 *1/*4", "CYP2D6_*1/*2x2", "CYP2D6*4.024/CYP2D6*41" -> haplotype strings. */
 export function splitDiplotype(text: string): [string, string] | undefined {
@@ -57,9 +63,10 @@ function parseHaplotype(text: string): Copy[] | undefined {
   return out;
 }
 
-type Quarters = { exact: number } | { atLeast: number } | { rangeMin: number } | { unknown: string };
+type Quarters = { exact: number } | { atLeast: number } | { unknown: string };
 
-function copyValue(copy: Copy, table: ActivityValues['activityValues']): Quarters {
+function copyValue(copy: Copy, values: ActivityValues): Quarters {
+  const table = values.activityValues;
   const single = table[copy.allele];
   if (single === undefined) return { unknown: `allele ${copy.allele} is not in the CPIC table` };
   if (single === null) return { unknown: `allele ${copy.allele} has unknown or uncertain function` };
@@ -67,9 +74,9 @@ function copyValue(copy: Copy, table: ActivityValues['activityValues']): Quarter
   const q = Math.round(single * 4);
   if (copy.copies === 1) return { exact: q };
   const keyed = (key: string) => table[`${copy.allele}x${key}`];
-  if (copy.copies === 'N') return q === 0 ? { exact: 0 } : { rangeMin: q * 2 };
-  const count = copy.copies === '≥3' ? 3 : copy.copies;
-  const exactKey = copy.copies === '≥3' ? undefined : keyed(String(count));
+  const binned = copy.copies === '≥3' || copy.copies === 'N';
+  const count = copy.copies === '≥3' ? 3 : copy.copies === 'N' ? values.unknownCopyNumber.countAs : copy.copies;
+  const exactKey = binned ? undefined : keyed(String(count));
   if (exactKey === null) return { unknown: `allele ${copy.allele}x${count} has unknown or uncertain function` };
   if (typeof exactKey === 'number') return { exact: Math.round(exactKey * 4) };
   if (count >= 3) {
@@ -79,14 +86,14 @@ function copyValue(copy: Copy, table: ActivityValues['activityValues']): Quarter
     if (typeof bin === 'number') return { exact: Math.round(bin * 4) };
   }
   if (q === 0) return { exact: 0 };
-  return copy.copies === '≥3' ? { atLeast: q * 3 } : { exact: q * count };
+  return binned ? { atLeast: q * count } : { exact: q * count };
 }
 
-export function scoreDiplotype(text: string, table: ActivityValues['activityValues']): ActivityScore {
+export function scoreDiplotype(text: string, table: ActivityValues): ActivityScore {
   const halves = splitDiplotype(text);
   if (!halves) return { kind: 'indeterminate', reason: `"${text}" is not a readable CYP2D6 diplotype` };
   let min = 0;
-  let bound: 'exact' | 'atLeast' | 'range' = 'exact';
+  let bound: 'exact' | 'atLeast' = 'exact';
   for (const half of halves) {
     const copies = parseHaplotype(half);
     if (!copies) return { kind: 'indeterminate', reason: `"${half}" is not a readable CYP2D6 allele` };
@@ -94,26 +101,26 @@ export function scoreDiplotype(text: string, table: ActivityValues['activityValu
       const v = copyValue(copy, table);
       if ('unknown' in v) return { kind: 'indeterminate', reason: v.unknown };
       if ('exact' in v) min += v.exact;
-      else if ('atLeast' in v) {
+      else {
         min += v.atLeast;
-        if (bound === 'exact') bound = 'atLeast';
-      } else {
-        min += v.rangeMin;
-        bound = 'range';
+        bound = 'atLeast';
       }
     }
   }
   const value = min / 4;
-  return bound === 'exact' ? { kind: 'exact', value } : bound === 'atLeast' ? { kind: 'atLeast', value } : { kind: 'range', min: value };
+  return bound === 'exact' ? { kind: 'exact', value } : { kind: 'atLeast', value };
 }
 
-/** Score x phenoconversion multiplier (0 or 0.5). */
+/**
+ * Score x phenoconversion multiplier (0 or 0.5). A multiplier of 0 (strong
+ * inhibitor) gives 0 whatever the score, an indeterminate one included; 0.5 of
+ * an unknown score stays unknown.
+ */
 export function multiplyScore(score: ActivityScore, multiplier: number): ActivityScore {
-  if (score.kind === 'indeterminate' || multiplier === 1) return score;
+  if (multiplier === 1) return score;
   if (multiplier === 0) return { kind: 'exact', value: 0 };
-  if (score.kind === 'exact') return { kind: 'exact', value: score.value * multiplier };
-  if (score.kind === 'atLeast') return { kind: 'atLeast', value: score.value * multiplier };
-  return { kind: 'range', min: score.min * multiplier };
+  if (score.kind === 'indeterminate') return score;
+  return { kind: score.kind, value: score.value * multiplier };
 }
 
 export function describeScore(score: ActivityScore): string | null {
@@ -123,8 +130,6 @@ export function describeScore(score: ActivityScore): string | null {
       return fmt(score.value);
     case 'atLeast':
       return `≥${fmt(score.value)}`;
-    case 'range':
-      return `${fmt(score.min)} or more`;
     default:
       return null;
   }

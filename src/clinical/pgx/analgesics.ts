@@ -11,6 +11,6 @@ export function analgesicImpact(phenotype: PhenotypeCode, table: RecommendationT
   return table.drugs.map((d) => {
     const row = d.byPhenotype?.[phenotype];
     if (d.cyp2d6 && row) return { drug: d.drug, affected: row.affected, advice: row.advice };
-    return { drug: d.drug, affected: false, advice: d.note ?? 'Not affected by CYP2D6' };
+    return { drug: d.drug, affected: d.affected === undefined ? false : d.affected, advice: d.note ?? 'Not affected by CYP2D6' };
   });
 }

@@ -37,7 +37,7 @@ export interface Cyp2d6Input {
   readonly resolveMedication?: MedicationResolver;
 }
 
-/** Phenotype-only results have no score to multiply: a strong inhibitor gives PM, a moderate one moves one step down. */
+/** Phenotype-only results have no score to multiply: a strong inhibitor (x0) gives PM, a moderate one moves one step down. */
 const ONE_STEP_DOWN: Record<PhenotypeCode, PhenotypeCode> = { UM: 'NM', NM: 'IM', IM: 'IM', PM: 'PM', Indeterminate: 'Indeterminate' };
 
 export function assessCyp2d6(input: Cyp2d6Input, tables: Cyp2d6Tables): Cyp2d6Assessment {
@@ -59,11 +59,12 @@ export function assessCyp2d6(input: Cyp2d6Input, tables: Cyp2d6Tables): Cyp2d6As
 
   if (genotype) {
     activityScore = genotype.diplotype
-      ? scoreDiplotype(genotype.diplotype, tables.activity.data.activityValues)
+      ? scoreDiplotype(genotype.diplotype, tables.activity.data)
       : { kind: 'indeterminate', reason: `"${genotype.unreadableDiplotype}" is not a readable CYP2D6 diplotype` };
     if (activityScore.kind === 'indeterminate') indeterminateReason = activityScore.reason;
     genotypePhenotype = phenotypeFromScore(activityScore, ph);
     const isPoor = genotypePhenotype.code === 'PM';
+    // A strong inhibitor (x0) gives 0 whatever the genotype, an indeterminate one included.
     effectiveScore = isPoor ? activityScore : multiplyScore(activityScore, multiplier);
     phenotype = phenotypeFromScore(effectiveScore, ph);
     if (reported?.reportedPhenotype && reported.reportedPhenotype !== 'Indeterminate' && genotypePhenotype.code !== 'Indeterminate' && !genotypePhenotype.possible.includes(reported.reportedPhenotype)) {
@@ -72,9 +73,9 @@ export function assessCyp2d6(input: Cyp2d6Input, tables: Cyp2d6Tables): Cyp2d6As
   } else {
     const code = reported!.reportedPhenotype!;
     genotypePhenotype = single(code, ph);
-    const converted = !strongest || code === 'PM' || code === 'Indeterminate' ? code : strongest.strength === 'strong' ? 'PM' : ONE_STEP_DOWN[code];
+    const converted = !strongest || code === 'PM' ? code : multiplier === 0 ? 'PM' : ONE_STEP_DOWN[code];
     phenotype = single(converted, ph);
-    if (code === 'Indeterminate') indeterminateReason = 'the lab reported the phenotype as indeterminate';
+    if (code === 'Indeterminate') indeterminateReason = reported!.reportedReason ?? 'the lab reported the phenotype as indeterminate';
   }
 
   const phenoconverted = phenotype.code !== genotypePhenotype.code && genotypePhenotype.code !== 'PM';
@@ -91,21 +92,48 @@ export function assessCyp2d6(input: Cyp2d6Input, tables: Cyp2d6Tables): Cyp2d6As
     phenotype,
     inhibitors,
     phenoconverted,
-    ...(phenoconverted && strongest
-      ? {
-          phenoconversionNote:
-            `${capitalize(strongest.name)}, a ${strongest.strength} CYP2D6 inhibitor, is in use: the genotype predicts a ${genotypePhenotype.display.toLowerCase()}, ` +
-            `but with ${strongest.name} the patient is expected to behave like a ${phenotype.display.toLowerCase()}` +
-            `${effectiveScore && describeScore(effectiveScore) ? ` (activity score ${describeScore(activityScore!)} x ${multiplier} = ${describeScore(effectiveScore)})` : ''}. ` +
-            `${ph.phenoconversion.note}${strongest.note ? ` Note: ${strongest.note}.` : ''}`,
-        }
-      : {}),
+    ...(phenoconverted && strongest ? { phenoconversionNote: phenoconversionNote(strongest, multiplier, genotypePhenotype, phenotype, activityScore, effectiveScore, ph) } : {}),
     ...(discrepancy ? { discrepancy } : {}),
     ...(indeterminateReason ? { indeterminateReason } : {}),
     dataVersions,
   };
 }
 
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
+/**
+ * The phenotype to act on, in its own sentences: it never says the genotype
+ * predicts the converted phenotype (the genotype's own prediction is told
+ * separately, see `cyp2d6.resultNote`).
+ */
+function phenoconversionNote(
+  inhibitor: InhibitorInUse,
+  multiplier: number,
+  fromGenotype: PhenotypeCall,
+  acting: PhenotypeCall,
+  score: ActivityScore | undefined,
+  effective: ActivityScore | undefined,
+  ph: Cyp2d6Tables['phenotypes']['data'],
+): string {
+  const before = score ? describeScore(score) : null;
+  const after = effective ? describeScore(effective) : null;
+  const arithmetic =
+    before && after
+      ? ` (activity score ${before} x ${multiplier} = ${after})`
+      : multiplier === 0
+        ? fromGenotype.code === 'Indeterminate'
+          ? ', and a strong inhibitor blocks CYP2D6 whatever the genotype (activity score x 0)'
+          : ', and a strong inhibitor blocks CYP2D6 whatever the reported phenotype'
+        : '';
+  const flip =
+    fromGenotype.code === 'UM' && acting.code === 'PM'
+      ? ' For codeine and tramadol the concern becomes too little pain relief rather than toxicity.'
+      : '';
+  return (
+    `Act as for ${withArticle(acting.display.toLowerCase())}: ${inhibitor.name}, a ${inhibitor.strength} CYP2D6 inhibitor, is in use${arithmetic}.${flip} ` +
+    `${ph.phenoconversion.note}${inhibitor.note ? ` Note: ${inhibitor.note}.` : ''}`
+  );
+}
+
+/** "a poor metabolizer", "an ultrarapid metabolizer". */
+export function withArticle(noun: string): string {
+  return `${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun}`;
 }

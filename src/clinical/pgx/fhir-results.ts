@@ -1,6 +1,6 @@
 import type { CodeableConcept, Coding, Observation } from 'fhir/r4';
 import { normalizeDiplotype } from './activity-score.js';
-import { phenotypeFromReport } from './phenotype.js';
+import { phenotypeFromReport, type ReportedPhenotype } from './phenotype.js';
 import type { PhenotypeCode, PhenotypeTable } from './tables.js';
 
 /**
@@ -17,6 +17,8 @@ export interface Cyp2d6Report {
   /** The raw diplotype text when it could not be normalised (scored as Indeterminate). */
   readonly unreadableDiplotype?: string;
   readonly reportedPhenotype?: PhenotypeCode;
+  /** Why a reported answer was read as Indeterminate (e.g. "rapid metabolizer", which CPIC does not define). */
+  readonly reportedReason?: string;
 }
 
 const HGNC_CYP2D6 = 'HGNC:2625';
@@ -58,11 +60,12 @@ export function readCyp2d6Report(o: Observation, table: PhenotypeTable): Cyp2d6R
   const componentTexts = (o.component ?? []).flatMap((c) => [c.valueString, ...texts(c.valueCodeableConcept)]);
   const { diplotype, unreadable } = diplotypeIn([...valueTexts, ...componentTexts]);
 
-  let reportedPhenotype = phenotypeFromReport(codings(o.valueCodeableConcept), o.valueCodeableConcept?.text ?? o.valueString, table);
+  let reported: ReportedPhenotype | undefined = phenotypeFromReport(codings(o.valueCodeableConcept), o.valueCodeableConcept?.text ?? o.valueString, table);
   for (const c of o.component ?? []) {
-    if (reportedPhenotype) break;
-    reportedPhenotype = phenotypeFromReport(codings(c.valueCodeableConcept), c.valueCodeableConcept?.text ?? c.valueString, table);
+    if (reported) break;
+    reported = phenotypeFromReport(codings(c.valueCodeableConcept), c.valueCodeableConcept?.text ?? c.valueString, table);
   }
+  const reportedPhenotype: PhenotypeCode | undefined = reported?.code;
   if (!diplotype && !unreadable && !reportedPhenotype) return undefined;
   const date = o.effectiveDateTime ?? o.effectivePeriod?.start ?? o.issued;
   return {
@@ -71,6 +74,7 @@ export function readCyp2d6Report(o: Observation, table: PhenotypeTable): Cyp2d6R
     ...(diplotype ? { diplotype } : {}),
     ...(unreadable ? { unreadableDiplotype: unreadable } : {}),
     ...(reportedPhenotype ? { reportedPhenotype } : {}),
+    ...(reported?.reason ? { reportedReason: reported.reason } : {}),
   };
 }
 

@@ -5,3 +5,4 @@ export * from './fhir-results.js';
 export * from './inhibitors.js';
 export * from './phenotype.js';
 export * from './tables.js';
+export * from './paediatric.js';

@@ -2,7 +2,7 @@ import type { MedicationRequest, MedicationStatement } from 'fhir/r4';
 import { conceptText, isActiveUse, medicationOf, rxnormCodes, type MedicationResolver } from '../medication.js';
 import type { InhibitorTable } from './tables.js';
 
-/** Active CYP2D6 inhibitors among the patient's medications (by RxNorm ingredient code or name). */
+/** Active CYP2D6 inhibitors among the patient's medications (by RxNorm ingredient code, product (SCD/SBD) code from the table, or name). */
 export interface InhibitorInUse {
   readonly name: string;
   readonly strength: 'strong' | 'moderate';
@@ -10,12 +10,16 @@ export interface InhibitorInUse {
   readonly medicationRef?: string;
 }
 
-const compiled = new WeakMap<InhibitorTable, { inhibitor: InhibitorTable['inhibitors'][number]; name: RegExp }[]>();
+const compiled = new WeakMap<InhibitorTable, { inhibitor: InhibitorTable['inhibitors'][number]; name: RegExp; codes: ReadonlySet<string> }[]>();
 
 function matchers(table: InhibitorTable) {
   let list = compiled.get(table);
   if (!list) {
-    list = table.inhibitors.map((inhibitor) => ({ inhibitor, name: new RegExp(`\\b${inhibitor.name.toLowerCase()}\\b`) }));
+    list = table.inhibitors.map((inhibitor) => ({
+      inhibitor,
+      name: new RegExp(`\\b${inhibitor.name.toLowerCase()}\\b`),
+      codes: new Set([...(inhibitor.rxnorm ? [inhibitor.rxnorm] : []), ...inhibitor.products.map((p) => p.rxnorm)]),
+    }));
     compiled.set(table, list);
   }
   return list;
@@ -33,8 +37,8 @@ export function findInhibitors(
     if (!concept) continue;
     const codes = new Set(rxnormCodes(concept));
     const text = conceptText(concept).toLowerCase();
-    for (const { inhibitor, name } of matchers(table)) {
-      const byCode = inhibitor.rxnorm !== undefined && codes.has(inhibitor.rxnorm);
+    for (const { inhibitor, name, codes: known } of matchers(table)) {
+      const byCode = [...codes].some((c) => known.has(c));
       const byName = name.test(text);
       if ((byCode || byName) && !found.has(inhibitor.name)) {
         found.set(inhibitor.name, {

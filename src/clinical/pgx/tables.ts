@@ -8,7 +8,11 @@ export type PhenotypeCode = (typeof PHENOTYPE_CODES)[number];
 const activityValue = z.union([z.number().min(0), z.null(), z.object({ atLeast: z.number().min(0) }).strict()]);
 
 export const activityValuesPayload = z
-  .object({ activityValues: z.record(z.string().regex(/^\*\d+(x(\d+|≥3))?$/, 'an allele like *4, *1x2 or *1x≥3'), activityValue) })
+  .object({
+    activityValues: z.record(z.string().regex(/^\*\d+(x(\d+|≥3))?$/, 'an allele like *4, *1x2 or *1x≥3'), activityValue),
+    /** An unknown copy number (xN) counts as this many copies, as a lower bound (CPIC's "≥3 copies" bin). */
+    unknownCopyNumber: z.object({ countAs: z.number().int().min(2) }).strict(),
+  })
   .strict();
 
 const threshold = z
@@ -25,6 +29,8 @@ export const phenotypesPayload = z
   .object({
     thresholds: z.array(threshold).min(4),
     phenotypes: z.record(z.enum(PHENOTYPE_CODES), z.object({ display: z.string(), loinc: z.array(z.string()), synonyms: z.array(z.string()) }).strict()),
+    /** Answer codes that name a phenotype CPIC does not define for CYP2D6 (e.g. "Rapid metabolizer"): read as Indeterminate, with the reason. */
+    otherAnswers: z.array(z.object({ loinc: z.string(), display: z.string(), synonyms: z.array(z.string()), readAs: z.literal('Indeterminate'), reason: z.string() }).strict()).default([]),
     phenoconversion: z.object({ strong: z.number().min(0).max(1), moderate: z.number().min(0).max(1), note: z.string() }).strict(),
   })
   .strict();
@@ -32,7 +38,16 @@ export const phenotypesPayload = z
 export const inhibitorsPayload = z
   .object({
     inhibitors: z.array(
-      z.object({ name: z.string().min(1), rxnorm: z.string().optional(), strength: z.enum(['strong', 'moderate']), note: z.string().optional() }).strict(),
+      z
+        .object({
+          name: z.string().min(1),
+          rxnorm: z.string().optional(),
+          strength: z.enum(['strong', 'moderate']),
+          note: z.string().optional(),
+          /** RxNorm clinical and branded drugs (SCD/SBD) containing it, for orders coded only by product. */
+          products: z.array(z.object({ rxnorm: z.string().min(1), name: z.string().min(1) }).strict()).default([]),
+        })
+        .strict(),
     ),
   })
   .strict();
@@ -46,6 +61,8 @@ export const recommendationsPayload = z
           drug: z.string(),
           rxnorm: z.string().optional(),
           cyp2d6: z.boolean(),
+          /** For drugs without phenotype rows: false = not affected by CYP2D6, null = no CPIC recommendation (evidence insufficient). */
+          affected: z.boolean().nullable().optional(),
           byPhenotype: z.record(z.enum(PHENOTYPE_CODES), advice).optional(),
           note: z.string().optional(),
         })

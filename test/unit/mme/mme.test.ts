@@ -161,10 +161,25 @@ describe('factor sets', () => {
     expect(s.total).toBe(20);
     expect(s.orders[0]!.factorSet).toContain('mme-factors-cdc-2018');
   });
-  test('buprenorphine patch for pain: no factor, incomplete with the reason', () => {
+  test('buprenorphine patch for pain: listed with the reason, left out of the total, and not an incomplete total', () => {
     const s = one(order({ text: '7 DAY Buprenorphine 0.01 MG/HR Transdermal System' }, { dose: 1, unit: 'patch' }));
-    expect(s.complete).toBe(false);
-    expect(s.incomplete[0]!.reason).toContain('partial agonist');
+    expect(s).toMatchObject({ complete: true, incomplete: [], draftsComplete: true, draftsCounted: false, painOpioidDrafts: 1 });
+    expect(s.notComparable[0]).toMatchObject({ status: 'not-comparable', mme: null });
+    expect(s.notComparable[0]!.reason).toContain('partial agonist');
+  });
+  test('buccal buprenorphine film for pain (Belbuca) is a pain product, not opioid use disorder treatment', () => {
+    const s = one(order({ text: 'Buprenorphine 150 MCG Buccal Film [Belbuca]' }, { dose: 1, unit: 'film', freq: 2 }));
+    expect(s.notComparable).toHaveLength(1);
+    expect(s.painOpioidDrafts).toBe(1);
+  });
+  test.each([
+    ['buprenorphine sublingual tablet', 'Buprenorphine 8 MG Sublingual Tablet'],
+    ['buprenorphine/naloxone buccal film', 'Buprenorphine 6.3 MG / Naloxone 1 MG Buccal Film [Bunavail]'],
+    ['extended-release injection', 'buprenorphine 300 MG in 1.5 ML Prefilled Syringe [Sublocade]'],
+    ['implant', 'buprenorphine 74.2 MG Drug Implant [Probuphine]'],
+  ])('%s treats opioid use disorder: not a pain opioid, no MME row', (_name, text) => {
+    const s = one(order({ text }, { dose: 1, unit: 'each', freq: 1 }));
+    expect(s).toMatchObject({ total: 0, complete: true, orders: [], painOpioidDrafts: 0 });
   });
   test('buprenorphine/naloxone for opioid use disorder is not a pain opioid', () => {
     const s = one(order({ code: '1010604', text: 'Buprenorphine 8 MG / Naloxone 2 MG Sublingual Film' }, { dose: 2, unit: 'film', freq: 1 }));

@@ -3,7 +3,7 @@ import { describeScore, multiplyScore, normalizeDiplotype, phenotypeFromScore, s
 import { loadKnowledge } from '../../helpers/knowledge.js';
 
 const k = loadKnowledge();
-const values = k.cyp2d6.activity.data.activityValues;
+const values = k.cyp2d6.activity.data;
 const thresholds = k.cyp2d6.phenotypes.data;
 
 const phenotypeOf = (diplotype: string) => phenotypeFromScore(scoreDiplotype(diplotype, values), thresholds);
@@ -74,11 +74,11 @@ describe('activity score and phenotype from a diplotype', () => {
     expect(phenotypeOf(diplotype)).toMatchObject({ code: 'UM', display: 'Ultrarapid metabolizer' });
   });
 
-  test('unknown copy number on a functional allele is a range: normal to ultrarapid, advised as ultrarapid', () => {
+  test('unknown copy number on a functional allele counts as the x≥3 bin: a lower bound, ultrarapid', () => {
     const score = scoreDiplotype('*2xN/*4', values);
-    expect(score).toEqual({ kind: 'range', min: 2.0 });
-    expect(describeScore(score)).toBe('2.0 or more');
-    expect(phenotypeOf('*2xN/*4')).toEqual({ code: 'UM', display: 'Normal to ultrarapid metabolizer', possible: ['NM', 'UM'] });
+    expect(score).toEqual({ kind: 'atLeast', value: 3.0 });
+    expect(describeScore(score)).toBe('≥3.0');
+    expect(phenotypeOf('*2xN/*4')).toEqual({ code: 'UM', display: 'Ultrarapid metabolizer', possible: ['UM'] });
   });
 
   test('unknown copy number on a no-function allele is still 0', () => {
@@ -123,6 +123,7 @@ describe('activity score and phenotype from a diplotype', () => {
     expect(multiplyScore({ kind: 'exact', value: 2 }, 0)).toEqual({ kind: 'exact', value: 0 });
     expect(multiplyScore({ kind: 'exact', value: 2 }, 0.5)).toEqual({ kind: 'exact', value: 1 });
     expect(multiplyScore({ kind: 'atLeast', value: 4 }, 0.5)).toEqual({ kind: 'atLeast', value: 2 });
-    expect(multiplyScore({ kind: 'range', min: 2 }, 0)).toEqual({ kind: 'exact', value: 0 });
+    expect(multiplyScore({ kind: 'indeterminate', reason: 'allele *22 has unknown or uncertain function' }, 0)).toEqual({ kind: 'exact', value: 0 });
+    expect(multiplyScore({ kind: 'indeterminate', reason: 'x' }, 0.5).kind).toBe('indeterminate');
   });
 });

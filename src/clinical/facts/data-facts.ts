@@ -1,0 +1,29 @@
+import type { PatientContext } from '../patient-context.js';
+
+/**
+ * What part of the record could not be read (a prefetch key the client did not
+ * send and the service could not fetch, a FHIR server that refused or failed,
+ * or a key that held another patient's records). Rules use these so that
+ * unavailable data is never reported as absent: "no CYP2D6 result on file" is
+ * only said when the laboratory results were actually read.
+ */
+const FOR_PEOPLE: Readonly<Record<string, string>> = {
+  patient: 'patient demographics (age)',
+  medicationRequests: 'active medication orders',
+  medicationStatements: 'medication statements',
+  conditions: 'problem list',
+  observations: 'laboratory results (CYP2D6 genotype)',
+  procedures: 'procedures (PDMP reviews)',
+  detectedIssues: 'documented justifications',
+};
+
+export function dataAvailabilityFacts(context: PatientContext): Record<string, unknown> {
+  const keys = context.unavailable.map((u) => u.key);
+  const unavailable = keys.map((key) => FOR_PEOPLE[key] ?? key);
+  return {
+    'data.checksMissing': keys.length > 0,
+    'data.unavailableKeys': keys,
+    'data.unavailable': unavailable,
+    'data.unavailableNote': unavailable.length ? `Could not be checked (data unavailable): ${unavailable.join(', ')}.` : '',
+  };
+}
