@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type express from 'express';
 import { createApp, type ClientVerifier } from './app.js';
 import { appApiRouter } from './app-api.js';
@@ -5,11 +6,15 @@ import { smartAppRouter } from './smart-app.js';
 import { createClientTrust } from './cds/auth/client-trust.js';
 import { loadTrustedClients } from './cds/auth/clients-file.js';
 import { ensureDevClient, type DevClient } from './cds/auth/dev-client.js';
+import { guardPublicTestKeys } from './cds/auth/public-test-keys.js';
 import type { DemoEhr } from './sandbox/demo-ehr.js';
 import { exceptionPolicy, painDomain, type PainKnowledge } from './clinical/domain.js';
 import { ConfigError, type Config } from './config.js';
 import type { Logger } from './logger.js';
 import { RuleRuntime } from './rules/runtime.js';
+import { scenarioGate } from './rules/scenarios/verify.js';
+import type { ReloadResult } from './rules/watch.js';
+import type { FileProblem } from './rules/problems.js';
 import { services } from './services/index.js';
 import { openSqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
@@ -26,6 +31,10 @@ export interface ComposedService {
   readonly devClient?: DevClient;
   /** The demo EHR (FHIR server, SMART authorization, order screen at /ehr/), when demo mode is on. */
   readonly demo?: DemoEhr;
+  /** Re-reads rules/ and cards/; the new set serves only if it is valid and every scenario in rules/tests passes. */
+  reloadRules(): Promise<ReloadResult>;
+  /** Runs every scenario in rules/tests against the serving set (main.ts refuses to start when one fails). */
+  checkScenarios(): Promise<readonly FileProblem[]>;
   close(): void;
 }
 
@@ -59,7 +68,8 @@ export async function composeService(config: Config, logger: Logger, options: Co
       exceptionFor: exceptionPolicy(rules),
       health: () => rules.health(),
     });
-    return { app, rules, store, ...(devClient ? { devClient } : {}), ...(demo ? { demo } : {}), close: () => store.close() };
+    const verify = scenarioGate(path.join(config.rulesDir, 'tests'), () => openSqliteStore({ dataDir: ':memory:' }));
+    return { app, rules, store, ...(devClient ? { devClient } : {}), ...(demo ? { demo } : {}), reloadRules: () => rules.reload(verify), checkScenarios: () => verify(rules), close: () => store.close() };
   } catch (e) {
     store.close();
     throw e;
@@ -90,7 +100,9 @@ async function clientVerifier(config: Config, logger: Logger): Promise<{ verifie
     return { verifier: undefined };
   }
   if (config.auth.clientsFile) {
-    return { verifier: createClientTrust({ clients: loadTrustedClients(config.auth.clientsFile), ...options }) };
+    const clients = loadTrustedClients(config.auth.clientsFile);
+    guardPublicTestKeys(clients, config.production, (fields, message) => logger.warn(fields, message));
+    return { verifier: createClientTrust({ clients, ...options }) };
   }
   // No CDS_CLIENTS: local development mode. Trust only a key made for this machine, and never in production.
   if (config.production) {

@@ -103,7 +103,7 @@ export async function scaleRules(rulesDir: string, cardsDir: string, counts: rea
       const reloads: number[] = [];
       for (let i = 0; i < 5; i++) {
         const t = performance.now();
-        const result = runtime.reload();
+        const result = await runtime.reload();
         if (!result.ok) throw new Error('generated rule set did not load');
         reloads.push(performance.now() - t);
       }

@@ -7,6 +7,8 @@ export interface JsonFile {
   /** Path relative to the folder it was found in, with forward slashes (for messages). */
   readonly file: string;
   readonly json: unknown;
+  /** The file as read (for the rule set's content hash). */
+  readonly text: string;
 }
 
 /** Reads every `*.json` file under `dir` (sub-folders included, except those listed in `skip`). */
@@ -27,9 +29,9 @@ export function readJsonFiles(dir: string, label: string, skip: readonly string[
       continue;
     }
     try {
-      files.push({ file, json: JSON.parse(text) });
+      files.push({ file, json: JSON.parse(text), text });
     } catch (e) {
-      problems.push({ file, path: '', message: `is not valid JSON: ${(e as Error).message}` });
+      problems.push({ file, path: '', message: `is not valid JSON: ${jsonSyntaxMessage(e as Error, text)}` });
     }
   }
   return { files, problems };
@@ -46,4 +48,15 @@ function walk(dir: string, skip: readonly string[]): string[] {
     }
   }
   return out;
+}
+
+/** A JSON.parse error with the line and column of its position, which people can find in an editor. */
+export function jsonSyntaxMessage(error: Error, text: string): string {
+  const message = error.message.replace(/\s*\(line \d+ column \d+\)$/, '');
+  const position = /at position (\d+)/.exec(message);
+  if (!position) return message;
+  const before = text.slice(0, Number(position[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return `${message.replace(/\s*in JSON at position \d+/, '')} at line ${line}, column ${column}`;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { Domain, FactDefinition, KnowledgeTables } from './domain.js';
@@ -6,6 +7,7 @@ import type { KnowledgeTable } from './knowledge-table.js';
 import { knowledgeTableSchema } from './knowledge-table.js';
 import { FORMATTERS, malformedPlaceholders, placeholdersIn } from './placeholders.js';
 import { jsonPath, type FileProblem } from './problems.js';
+import { isParameterRef, parameterRefProblems, parametersFile, type Parameter, type Parameters } from './parameters.js';
 import {
   cardTemplate,
   namedConditionsFile,
@@ -37,9 +39,12 @@ export interface RuleSetData<K> {
   readonly rules: readonly LoadedRule[];
   readonly namedConditions: Readonly<Record<string, { file: string; condition: ConditionNode }>>;
   readonly templates: ReadonlyMap<string, LoadedTemplate>;
+  readonly parameters: Parameters;
   readonly tables: KnowledgeTables;
   readonly knowledge: K;
   readonly dataVersions: readonly string[];
+  /** sha-256 (16 hex digits) of every rule, parameter, knowledge table and card file, by path. */
+  readonly contentHash: string;
 }
 
 export interface RuleSetDirs {
@@ -85,7 +90,19 @@ export function loadRuleSetData<K>(dirs: RuleSetDirs, domain: Domain<K>, service
 
   const namedConditions: Record<string, { file: string; condition: ConditionNode }> = {};
   const rules: LoadedRule[] = [];
+  const parameters = new Map<string, Parameter>();
+  let parametersFrom: string | undefined;
   for (const f of ruleFiles.files) {
+    if (isObject(f.json) && 'parameters' in f.json) {
+      const parsed = parametersFile.safeParse(f.json);
+      if (!parsed.success) problems.push(...zodFileProblems(f.file, parsed.error));
+      else if (parametersFrom) problems.push({ file: f.file, path: 'parameters', message: `parameters are already defined in ${parametersFrom}: keep them in one file` });
+      else {
+        parametersFrom = f.file;
+        for (const [name, p] of Object.entries(parsed.data.parameters)) parameters.set(name, p);
+      }
+      continue;
+    }
     if (isObject(f.json) && 'namedConditions' in f.json) {
       const parsed = namedConditionsFile.safeParse(f.json);
       if (!parsed.success) problems.push(...zodFileProblems(f.file, parsed.error));
@@ -117,14 +134,17 @@ export function loadRuleSetData<K>(dirs: RuleSetDirs, domain: Domain<K>, service
     else templates.set(parsed.data.id, { file: f.file, template: parsed.data });
   }
 
-  const ctx = { domain, namedConditions, templates, knowledge, problems, serviceIds: new Set(serviceIds) } as unknown as CheckContext<unknown>;
+  const ctx = { domain, namedConditions, templates, knowledge, problems, parameters, serviceIds: new Set(serviceIds) } as unknown as CheckContext<unknown>;
   checkNamedConditions(ctx);
   checkRules(rules, ctx);
   checkTemplates(templates, ctx);
 
   if (problems.length > 0 || knowledge === undefined) return { problems };
   const dataVersions = [...tables.values()].map((t) => `${t.meta.id}@${t.meta.version}`).sort();
-  return { data: { rules, namedConditions, templates, tables, knowledge, dataVersions }, problems };
+  const hash = createHash('sha256');
+  for (const f of [...ruleFiles.files, ...tableFiles.files, ...cardFiles.files].sort((a, b) => a.file.localeCompare(b.file))) hash.update(`${f.file}\0${f.text}\0`);
+  const contentHash = hash.digest('hex').slice(0, 16);
+  return { data: { rules, namedConditions, templates, parameters, tables, knowledge, dataVersions, contentHash }, problems };
 }
 
 function loadTables<K>(files: JsonFile[], domain: Domain<K>, problems: FileProblem[]): KnowledgeTables {
@@ -167,6 +187,7 @@ interface CheckContext<K> {
   readonly templates: ReadonlyMap<string, LoadedTemplate>;
   readonly knowledge: K | undefined;
   readonly problems: FileProblem[];
+  readonly parameters: Parameters;
   readonly serviceIds: ReadonlySet<string>;
 }
 
@@ -194,7 +215,9 @@ function checkCondition(node: ConditionNode, at: string, file: string, ctx: Chec
     if (!def) problem(`${at}.fact`, `unknown fact '${node.fact}'${suggest(node.fact, [...facts.keys()])}`);
     else used.add(node.fact);
     if (!(OPERATORS as readonly string[]).includes(node.operator)) problem(`${at}.operator`, `unknown operator '${node.operator}'${suggest(node.operator, OPERATORS)}`);
-    if (NUMERIC_OPERATORS.has(node.operator) && typeof node.value !== 'number' && !isFactRef(node.value)) problem(`${at}.value`, `operator '${node.operator}' needs a number`);
+    if (isParameterRef(node.value)) {
+      for (const message of parameterRefProblems(node.value, def, NUMERIC_OPERATORS.has(node.operator), ctx.parameters)) problem(`${at}.value.parameter`, message);
+    } else if (NUMERIC_OPERATORS.has(node.operator) && typeof node.value !== 'number' && !isFactRef(node.value)) problem(`${at}.value`, `operator '${node.operator}' needs a number`);
     if ((node.operator === 'in' || node.operator === 'notIn') && !Array.isArray(node.value) && !isFactRef(node.value)) problem(`${at}.value`, `operator '${node.operator}' needs a list`);
     if (isFactRef(node.value)) {
       const ref = node.value.fact;
@@ -237,6 +260,8 @@ function checkRules(rules: LoadedRule[], ctx: CheckContext<unknown>): void {
         if (ph.name.startsWith('params.')) problem(where, `a parameter cannot refer to another parameter (${ph.raw})`);
         else if (ph.name.startsWith('settings.')) {
           if (!Object.hasOwn(ctx.domain.settings, ph.name.slice(9))) problem(where, `unknown setting in ${ph.raw}`);
+        } else if (ph.name.startsWith('parameters.')) {
+          if (!ctx.parameters.has(ph.name.slice(11))) problem(where, `unknown parameter in ${ph.raw} (see rules/parameters.json)`);
         } else if (!facts.has(ph.name)) problem(where, `placeholder ${ph.raw} has no value source${suggest(ph.name, [...facts.keys()])}`);
         else if (facts.get(ph.name)!.scope === 'order' && rule.scope === 'patient') problem(where, `a patient-scope rule cannot use the order fact ${ph.raw}`);
       }
@@ -278,6 +303,10 @@ function checkTemplates(templates: ReadonlyMap<string, LoadedTemplate>, ctx: Che
           if (!Object.hasOwn(ctx.domain.settings, rest.join('.'))) ctx.problems.push({ file, path: field, message: `unknown setting in ${ph.raw}; known: ${Object.keys(ctx.domain.settings).join(', ')}` });
           continue;
         }
+        if (root === 'parameters') {
+          if (!ctx.parameters.has(rest.join('.'))) ctx.problems.push({ file, path: field, message: `unknown parameter in ${ph.raw} (see rules/parameters.json)${suggest(rest.join('.'), [...ctx.parameters.keys()])}` });
+          continue;
+        }
         if (!facts.has(ph.name)) ctx.problems.push({ file, path: field, message: `placeholder ${ph.raw} has no value source (not a fact, params.* or settings.*)${suggest(ph.name, [...facts.keys()])}` });
       }
     }
@@ -286,7 +315,15 @@ function checkTemplates(templates: ReadonlyMap<string, LoadedTemplate>, ctx: Che
     }
     if (ctx.knowledge !== undefined) {
       for (const [i, code] of (template.overrideReasons ?? []).entries()) {
-        if (!ctx.domain.overrideReason(ctx.knowledge, code)) ctx.problems.push({ file, path: `overrideReasons[${i}]`, message: `unknown override reason '${code}' (see rules/knowledge/override-reasons.json)` });
+        if (!ctx.domain.overrideReason(ctx.knowledge, code)) {
+          ctx.problems.push({ file, path: `overrideReasons[${i}]`, message: `unknown override reason '${code}' (see rules/knowledge/override-reasons.json)` });
+          continue;
+        }
+        const topic = template.source.topic?.code;
+        const topics = ctx.domain.overrideReasonTopics(ctx.knowledge, code);
+        if (topic && !topics.includes(topic)) {
+          ctx.problems.push({ file, path: `overrideReasons[${i}]`, message: `override reason '${code}' cannot justify a '${topic}' alert (its topics in rules/knowledge/override-reasons.json: ${topics.join(', ')})` });
+        }
       }
     }
     if ((template.suggestions?.filter((s) => s.isRecommended).length ?? 0) > 1 && template.selectionBehavior !== 'any') {

@@ -6,6 +6,7 @@ import type { Domain } from './domain.js';
 import { RuleSetError, type FileProblem } from './problems.js';
 import { renderCard } from './render.js';
 import { loadRuleSetData, templateTexts, type LoadedRule, type RuleSetData, type RuleSetDirs } from './rule-set.js';
+import { parametersOf, withParameterValues } from './parameters.js';
 import type { ConditionNode } from './schemas.js';
 import { placeholdersIn } from './placeholders.js';
 
@@ -26,10 +27,14 @@ export interface RuleTrace {
   readonly subject: string;
   readonly fired: boolean;
   readonly conditions: unknown;
+  /** Values of the named parameters (rules/parameters.json) the rule used. */
+  readonly parameters: Readonly<Record<string, number | string>>;
 }
 
 export interface RuleSetSummary {
   readonly loadedAt: string;
+  /** Content hash of the served files (also in every card's provenance). */
+  readonly contentHash: string;
   readonly rules: number;
   readonly rulesByService: Record<string, number>;
   readonly templates: number;
@@ -43,6 +48,8 @@ interface CompiledRuleSet<K> {
   readonly rulesById: ReadonlyMap<string, LoadedRule>;
   /** Facts each rule records in its card's provenance: those its conditions and template use. */
   readonly provenanceFacts: ReadonlyMap<string, readonly string[]>;
+  /** Parameter values each rule used (conditions and card text), recorded in its card's provenance. */
+  readonly parametersUsed: ReadonlyMap<string, Readonly<Record<string, number | string>>>;
 }
 
 /**
@@ -174,18 +181,31 @@ export class RuleRuntime<K> implements DecisionEngine {
     return new RuleRuntime(dirs, domain, serviceIds, compile(dirs, domain, serviceIds));
   }
 
-  /** Re-reads the files; a valid set replaces the current one, an invalid one is rejected and the current one keeps serving. */
-  reload(): { ok: true; summary: RuleSetSummary } | { ok: false; problems: readonly FileProblem[] } {
+  /**
+   * Re-reads the files. A valid set is first checked by `verify` (the rule
+   * scenarios, run against the candidate set); only a set that passes replaces
+   * the current one. An invalid or failing set is rejected, and the current
+   * one keeps serving.
+   */
+  async reload(verify?: (candidate: DecisionEngine) => Promise<readonly FileProblem[]>): Promise<{ ok: true; summary: RuleSetSummary } | { ok: false; problems: readonly FileProblem[] }> {
     this.lastReloadAt = new Date();
+    let candidate: CompiledRuleSet<K>;
     try {
-      this.current = compile(this.dirs, this.domain, this.serviceIds);
-      this.lastReloadProblems = [];
-      return { ok: true, summary: this.summary() };
+      candidate = compile(this.dirs, this.domain, this.serviceIds);
     } catch (e) {
       if (!(e instanceof RuleSetError)) throw e;
-      this.lastReloadProblems = e.problems;
-      return { ok: false, problems: e.problems };
+      return this.rejected(e.problems);
     }
+    const problems = verify ? await verify(new RuleRuntime(this.dirs, this.domain, this.serviceIds, candidate)) : [];
+    if (problems.length > 0) return this.rejected(problems);
+    this.current = candidate;
+    this.lastReloadProblems = [];
+    return { ok: true, summary: this.summary() };
+  }
+
+  private rejected(problems: readonly FileProblem[]): { ok: false; problems: readonly FileProblem[] } {
+    this.lastReloadProblems = problems;
+    return { ok: false, problems };
   }
 
   get knowledge(): K {
@@ -205,6 +225,7 @@ export class RuleRuntime<K> implements DecisionEngine {
     }
     return {
       loadedAt: loadedAt.toISOString(),
+      contentHash: data.contentHash,
       rules: data.rules.filter((r) => r.definition.enabled).length,
       rulesByService,
       templates: data.templates.size,
@@ -212,9 +233,10 @@ export class RuleRuntime<K> implements DecisionEngine {
     };
   }
 
-  /** For /healthz: what is serving, and whether the last reload was rejected (with why). */
-  health(): Record<string, unknown> {
+  /** For /healthz: what is serving, and whether the last reload was rejected (with why): then the served set is older than the files. */
+  health(): { status: 'ok' | 'degraded' } & Record<string, unknown> {
     return {
+      status: this.lastReloadProblems.length > 0 ? 'degraded' : 'ok',
       rules: this.summary(),
       ...(this.lastReloadProblems.length > 0
         ? { rulesReload: { status: 'rejected', at: this.lastReloadAt?.toISOString(), problems: this.lastReloadProblems.slice(0, 20) } }
@@ -233,7 +255,7 @@ export class RuleRuntime<K> implements DecisionEngine {
       if (!group || group.size === 0) return;
       await group.run(facts, input.debug, (result) => {
         for (const r of result.results) fired.push({ rule: set.rulesById.get(r.name as string)!, subject, facts });
-        if (input.debug) for (const r of [...result.results, ...result.failureResults]) trace.push(traceOf(r, subject));
+        if (input.debug) for (const r of [...result.results, ...result.failureResults]) trace.push(traceOf(r, subject, set.parametersUsed.get(String(r.name)) ?? {}));
       });
     };
 
@@ -255,9 +277,12 @@ export class RuleRuntime<K> implements DecisionEngine {
         rule,
         facts: f.facts,
         settings: this.domain.settings,
+        parameters: set.data.parameters,
         overrideReason: (code) => this.domain.overrideReason(set.data.knowledge, code),
         dataVersions: snapshot.dataVersions,
         provenanceFacts: set.provenanceFacts.get(rule.id) ?? [],
+        provenanceParameters: set.parametersUsed.get(rule.id) ?? {},
+        ruleSet: set.data.contentHash,
         patientId: input.context.patientId,
       });
       cards.push({ card, priority: rule.priority });
@@ -272,6 +297,7 @@ function compile<K>(dirs: RuleSetDirs, domain: Domain<K>, serviceIds: readonly s
   if (!data) throw new RuleSetError(problems);
   const grouped = new Map<string, GroupRule[]>();
   const provenanceFacts = new Map<string, string[]>();
+  const parametersUsed = new Map<string, Record<string, number | string>>();
   const factNames = new Set(domain.facts.map((f) => f.name));
   for (const { definition: rule } of data.rules) {
     const facts = new Set<string>();
@@ -284,9 +310,13 @@ function compile<K>(dirs: RuleSetDirs, domain: Domain<K>, serviceIds: readonly s
     for (const name of template.provenance ?? []) used.add(name);
     provenanceFacts.set(rule.id, [...used].sort());
 
+    // Named conditions are inlined and parameters replaced by their values once here, rather than resolved (and cloned) by the engine on every run.
+    const inlined = withParameterValues(inlineConditions(rule.conditions as ConditionNode, data), data.parameters);
+    const parameterNames = parametersOf(inlineConditions(rule.conditions as ConditionNode, data));
+    const texts = [...templateTexts(template).map((t) => t.text), ...Object.values(rule.event.params).filter((v): v is string => typeof v === 'string')];
+    for (const text of texts) for (const ph of placeholdersIn(text)) if (ph.name.startsWith('parameters.')) parameterNames.add(ph.name.slice('parameters.'.length));
+    parametersUsed.set(rule.id, Object.fromEntries([...parameterNames].sort().map((n) => [n, data.parameters.get(n)!.value])));
     if (!rule.enabled) continue;
-    // Named conditions are inlined once here, rather than resolved (and cloned) by the engine on every run.
-    const inlined = inlineConditions(rule.conditions as ConditionNode, data);
     const groupRule: GroupRule = {
       properties: { name: rule.id, priority: rule.priority, conditions: inlined as TopLevelCondition, event: { type: rule.id } },
       gate: ruleGate(inlined),
@@ -301,7 +331,7 @@ function compile<K>(dirs: RuleSetDirs, domain: Domain<K>, serviceIds: readonly s
   }
   const groups = new Map<string, RuleGroup>();
   for (const [key, rules] of grouped) groups.set(key, new RuleGroup(rules));
-  return { data, loadedAt: new Date(), groups, rulesById: new Map(data.rules.map((r) => [r.definition.id, r])), provenanceFacts };
+  return { data, loadedAt: new Date(), groups, rulesById: new Map(data.rules.map((r) => [r.definition.id, r])), provenanceFacts, parametersUsed };
 }
 
 function inlineConditions(node: ConditionNode, data: RuleSetData<unknown>): ConditionNode {
@@ -328,7 +358,7 @@ function severity(card: Card): number {
   return card.indicator === 'critical' ? 3 : card.indicator === 'warning' ? 2 : 1;
 }
 
-function traceOf(result: RuleResult, subject: string): RuleTrace {
+function traceOf(result: RuleResult, subject: string, parameters: Readonly<Record<string, number | string>>): RuleTrace {
   const json = result.toJSON(false) as unknown as { conditions: unknown; result: boolean; name: string };
-  return { ruleId: String(json.name), subject, fired: Boolean(json.result), conditions: json.conditions };
+  return { ruleId: String(json.name), subject, fired: Boolean(json.result), conditions: json.conditions, parameters };
 }

@@ -34,6 +34,8 @@ for (const u of prefetch.unavailable) console.log(`  not available: ${u.key} (${
 console.log('\nRules evaluated:');
 for (const t of (decision.trace ?? []) as RuleTrace[]) {
   console.log(`${t.fired ? '✓ fired   ' : '· no      '} ${t.ruleId}  [${t.subject}]`);
+  const parameters = Object.entries(t.parameters);
+  if (parameters.length > 0) console.log(`      parameters: ${parameters.map(([name, value]) => `${name} = ${value}`).join(', ')}`);
   printConditions(t.conditions, '      ');
 }
 

@@ -118,7 +118,7 @@ describe('loader errors name the file, the JSON path and what is wrong', () => {
         edit(path.join(d.cardsDir, 'cns-depressant.json'), (j) => {
           (j.overrideReasons as string[]).push('because');
         }),
-      { file: 'cards/cns-depressant.json', path: 'overrideReasons[4]', message: expect.stringContaining("unknown override reason 'because'") },
+      { file: 'cards/cns-depressant.json', path: 'overrideReasons[3]', message: expect.stringContaining("unknown override reason 'because'") },
     ],
     [
       'knowledge table with a bad value',
@@ -159,6 +159,7 @@ describe('contract', () => {
         rule,
         facts: examples,
         settings: domain.settings,
+        parameters: runtime.data.parameters,
         overrideReason: (code) => domain.overrideReason(runtime.knowledge, code),
         dataVersions: runtime.data.dataVersions,
         provenanceFacts: ['mme.total'],
@@ -180,6 +181,7 @@ describe('contract', () => {
       rule,
       facts: { ...examples, 'cyp2d6.basis': hostile },
       settings: domain.settings,
+      parameters: runtime.data.parameters,
       overrideReason: (code) => domain.overrideReason(runtime.knowledge, code),
       dataVersions: runtime.data.dataVersions,
       provenanceFacts: [],
@@ -215,15 +217,15 @@ describe('reload', () => {
       const reached = rules.find((r) => r.id === 'mme-90-reached')!;
       for (const c of reached.conditions.all) if (c.fact === 'mme.total' || c.fact === 'mme.existing') c.value = 60;
     });
-    const ok = rt.reload();
+    const ok = await rt.reload();
     expect(ok.ok).toBe(true);
     for (const result of await Promise.all(serving)) expect(result.includes('mme-50-reached') || result.includes('mme-90-reached')).toBe(true);
     expect(await firedRules(rt, 'opioid-order-sign', { drafts: [oxy] })).toContain('mme-90-reached');
 
     fs.writeFileSync(path.join(dirs.cardsDir, 'pgx-info.json'), '{"id": "pgx-info", "version": "x"}');
-    const rejected = rt.reload();
+    const rejected = await rt.reload();
     expect(rejected.ok).toBe(false);
-    expect(rt.health()).toMatchObject({ rulesReload: { status: 'rejected', problems: expect.arrayContaining([expect.objectContaining({ file: 'cards/pgx-info.json' })]) } });
+    expect(rt.health()).toMatchObject({ status: 'degraded', rulesReload: { status: 'rejected', problems: expect.arrayContaining([expect.objectContaining({ file: 'cards/pgx-info.json' })]) } });
     expect(await firedRules(rt, 'opioid-order-sign', { drafts: [oxy] })).toContain('mme-90-reached');
     expect(await firedRules(rt, 'opioid-order-select', { cyp2d6: '*1/*4', drafts: [codeine] })).toContain('pgx-codeine-intermediate');
   });
