@@ -9,9 +9,16 @@ const DRUGS = [
   { id: 'hydrocodone', rxnorm: '856903', display: 'Acetaminophen 500 MG / Hydrocodone Bitartrate 5 MG Oral Tablet' },
   { id: 'morphine', rxnorm: '892582', display: 'Morphine Sulfate 15 MG Oral Tablet' },
   { id: 'acetaminophen', rxnorm: '198440', display: 'Acetaminophen 500 MG Oral Tablet' },
+  { id: 'hydromorphone', rxnorm: '897696', display: 'Hydromorphone Hydrochloride 2 MG Oral Tablet' },
 ];
+/** The sig a new order starts with (the prescriber adjusts it): one tablet every 6 hours as needed. */
+const DEFAULT_SIG = { dose: 1, every: 6, prn: true };
 const $ = (id) => document.getElementById(id);
 let draft = null;
+/** Cards overridden with a reason for the current draft (shown when it is signed). */
+let overridden = [];
+/** Warnings and critical cards of the last call that were neither accepted nor overridden. */
+let undecided = 0;
 
 function newDraft() {
   const drug = DRUGS.find((d) => d.id === $('drug').value);
@@ -31,8 +38,52 @@ function newDraft() {
   showDraft();
 }
 
+function sigText(order) {
+  const d = order.dosageInstruction?.[0];
+  const dose = d?.doseAndRate?.[0]?.doseQuantity?.value;
+  const every = d?.timing?.repeat?.period;
+  if (!dose || !every) return d?.text ?? 'no sig';
+  return `${dose} ${dose === 1 ? 'tablet' : 'tablets'} every ${every} hours${d.asNeededBoolean ? ' as needed' : ''}`;
+}
+
 function showDraft() {
-  $('draft').textContent = draft ? `Draft: ${draft.medicationCodeableConcept.text}` : 'No draft order.';
+  $('draft').textContent = draft ? `Draft: ${draft.medicationCodeableConcept.text}, ${sigText(draft)}` : 'No draft order.';
+}
+
+/**
+ * After a suggestion creates an order, the form shows that order: its drug is
+ * selected, and an order created without a usable dose gets the default sig,
+ * so what the prescriber sees is what would be signed.
+ */
+function followDraft(created) {
+  const code = created.medicationCodeableConcept?.coding?.[0];
+  let drug = DRUGS.find((d) => d.rxnorm === code?.code);
+  if (!drug) {
+    drug = { id: `rx-${code?.code ?? 'unknown'}`, rxnorm: code?.code, display: created.medicationCodeableConcept?.text ?? code?.display ?? 'New medication' };
+    DRUGS.push(drug);
+    $('drug').append(new Option(drug.display, drug.id));
+  }
+  $('drug').value = drug.id;
+  const d = created.dosageInstruction?.[0];
+  const dose = d?.doseAndRate?.[0]?.doseQuantity?.value;
+  const every = d?.timing?.repeat?.period;
+  $('dose').value = String(dose ?? DEFAULT_SIG.dose);
+  $('every').value = String(every ?? DEFAULT_SIG.every);
+  $('prn').checked = dose ? Boolean(d?.asNeededBoolean) : DEFAULT_SIG.prn;
+  newDraft();
+}
+
+/** Buttons are disabled, with a visible busy state, while a call is running. */
+async function busy(work) {
+  const buttons = [...document.querySelectorAll('button')];
+  for (const b of buttons) b.disabled = true;
+  document.body.setAttribute('aria-busy', 'true');
+  try {
+    return await work();
+  } finally {
+    for (const b of buttons) b.disabled = false;
+    document.body.removeAttribute('aria-busy');
+  }
 }
 
 /** Calls the demo EHR's API; a network failure comes back as status 0. */
@@ -53,13 +104,28 @@ function problem(status, body) {
 async function runHook(hook) {
   if (!draft) newDraft();
   $('status').textContent = `Calling ${hook}…`;
-  const { status, body } = await post('hook', { hook, patientId: $('patient').value, drafts: [draft] });
+  const { status, body } = await busy(() => post('hook', { hook, patientId: $('patient').value, drafts: [draft] }));
   if (status !== 200) {
     $('status').textContent = problem(status, body);
     return;
   }
-  $('status').textContent = `${body.cards.length} card(s) from ${body.serviceId}${hook === 'order-sign' && body.cards.every((c) => c.indicator === 'info') ? '. Order signed.' : ''}`;
   renderCards(body.serviceId, body.cards);
+  undecided = body.cards.filter((c) => c.indicator !== 'info').length;
+  $('status').textContent = hook === 'order-sign' ? signOutcome(body.cards) : `${body.cards.length} card(s) from ${body.serviceId}`;
+}
+
+/** The order is signed when no warning or critical card is left undecided; say which cards were overridden. */
+function signOutcome(cards) {
+  if (undecided > 0) {
+    return `Not signed: ${undecided} warning card(s) need a decision (accept a suggestion or override with a reason), then sign again. ${cards.length} card(s) in all.`;
+  }
+  const order = `${draft.medicationCodeableConcept.text}, ${sigText(draft)}`;
+  const overrides = overridden.length ? ` Overridden: ${overridden.map((o) => `"${o.summary}" (${o.reason})`).join('; ')}.` : ' No card was overridden.';
+  return `Order signed: ${order}.${overrides}`;
+}
+
+function decided() {
+  undecided = Math.max(0, undecided - 1);
 }
 
 function text(tag, content, className) {
@@ -89,12 +155,19 @@ function renderCards(serviceId, cards) {
     for (const s of card.suggestions ?? []) {
       const b = text('button', `${s.isRecommended ? '★ ' : ''}${s.label}`);
       b.addEventListener('click', async () => {
+        // CDS Hooks actions are applied in order: the service sends create before delete.
+        let created;
         for (const a of s.actions ?? []) {
-          if (a.type === 'delete' && draft && a.resourceId === `MedicationRequest/${draft.id}`) draft = null;
-          if (a.type === 'create' && a.resource?.resourceType === 'MedicationRequest') draft = { ...a.resource, id: `draft-${crypto.randomUUID().slice(0, 8)}` };
+          if (a.type === 'create' && a.resource?.resourceType === 'MedicationRequest') created = a.resource;
+          if (a.type === 'delete' && draft && a.resourceId === `MedicationRequest/${draft.id}` && !created) draft = null;
+        }
+        if (created) {
+          followDraft(created);
+          overridden = [];
         }
         showDraft();
-        const { status, body } = await post('feedback', { serviceId, feedback: [{ card: card.uuid, outcome: 'accepted', acceptedSuggestions: [{ id: s.uuid }], outcomeTimestamp: new Date().toISOString() }] });
+        decided();
+        const { status, body } = await busy(() => post('feedback', { serviceId, feedback: [{ card: card.uuid, outcome: 'accepted', acceptedSuggestions: [{ id: s.uuid }], outcomeTimestamp: new Date().toISOString() }] }));
         $('status').textContent = status === 200 ? `Suggestion applied: ${s.label}` : `Suggestion applied: ${s.label}; feedback not recorded. ${problem(status, body)}`;
         el.remove();
       });
@@ -103,10 +176,15 @@ function renderCards(serviceId, cards) {
     for (const link of card.links ?? []) {
       const b = text('button', link.label, 'secondary');
       b.addEventListener('click', async () => {
+        // Links open beside the order screen, so the draft is never lost.
         if (link.type !== 'smart') return window.open(link.url, '_blank', 'noopener');
-        const { status, body } = await post('launch', { patientId: $('patient').value, appContext: link.appContext });
-        if (status === 200) window.location.assign(body.url);
-        else $('status').textContent = problem(status, body);
+        const tab = window.open('', '_blank');
+        const { status, body } = await busy(() => post('launch', { patientId: $('patient').value, appContext: link.appContext }));
+        if (status === 200 && tab) tab.location.assign(body.url);
+        else {
+          tab?.close();
+          $('status').textContent = status === 200 ? 'The browser blocked the new tab: allow pop-ups for the demo EHR.' : problem(status, body);
+        }
       });
       actions.append(b);
     }
@@ -119,15 +197,24 @@ function renderCards(serviceId, cards) {
       label.htmlFor = id;
       const select = document.createElement('select');
       select.id = id;
+      // No reason is preselected: the prescriber chooses one.
+      select.append(new Option('Choose a reason', ''));
       for (const r of card.overrideReasons) select.append(new Option(r.display, r.code));
       const b = text('button', 'Override', 'secondary');
       b.addEventListener('click', async () => {
         const reason = card.overrideReasons.find((r) => r.code === select.value);
-        const { status, body } = await post('feedback', { serviceId, feedback: [{ card: card.uuid, outcome: 'overridden', overrideReason: { reason }, outcomeTimestamp: new Date().toISOString() }] });
+        if (!reason) {
+          $('status').textContent = 'Choose an override reason first.';
+          select.focus();
+          return;
+        }
+        const { status, body } = await busy(() => post('feedback', { serviceId, feedback: [{ card: card.uuid, outcome: 'overridden', overrideReason: { reason }, outcomeTimestamp: new Date().toISOString() }] }));
         if (status !== 200) {
           $('status').textContent = `Override not recorded. ${problem(status, body)}`;
           return;
         }
+        overridden.push({ summary: card.summary, reason: reason.display });
+        if (card.indicator !== 'info') decided();
         $('status').textContent = `Overridden: ${reason.display}`;
         el.remove();
       });
@@ -143,8 +230,9 @@ async function start() {
   for (const p of patients) $('patient').append(new Option(p.label, p.id));
   for (const d of DRUGS) $('drug').append(new Option(d.display, d.id));
   const story = () => ($('story').textContent = patients.find((p) => p.id === $('patient').value)?.story ?? '');
-  $('patient').addEventListener('change', () => { story(); draft = null; showDraft(); $('cards').replaceChildren(); });
-  for (const id of ['drug', 'dose', 'every', 'prn']) $(id).addEventListener('change', () => { draft = null; });
+  const reset = () => { draft = null; overridden = []; undecided = 0; };
+  $('patient').addEventListener('change', () => { story(); reset(); showDraft(); $('cards').replaceChildren(); });
+  for (const id of ['drug', 'dose', 'every', 'prn']) $(id).addEventListener('change', () => { reset(); newDraft(); });
   $('order-form').addEventListener('submit', (e) => { e.preventDefault(); if (!draft) newDraft(); runHook('order-select'); });
   $('sign-button').addEventListener('click', () => runHook('order-sign'));
   story();
