@@ -26,6 +26,8 @@ import { isActiveUse } from './medication.js';
 export interface PainKnowledge {
   readonly cyp2d6: Cyp2d6Tables;
   readonly mme: MmeKnowledge;
+  /** Daily MME at or above which the total is listed as an overdose risk factor (the parameter mme.reassess). */
+  readonly overdoseRiskMme: number;
   readonly valueSets: ValueSets;
   readonly overrideReasons: OverrideReasonTable;
   /** Codeine and tramadol in children (FDA 2017): post-operative period after tonsillectomy. */
@@ -59,7 +61,10 @@ export function painDomain(config: Pick<Config, 'mmeFactorSets' | 'pdmpUrl' | 'p
   return {
     facts: FACT_CATALOG,
     knowledgeParsers: PARSERS,
-    compileKnowledge(tables) {
+    compileKnowledge(tables, parameters) {
+      // The overdose-risk list names a total at or above the level the naloxone rule uses: one number, rules/parameters.json.
+      const overdoseRiskMme = parameters.get('mme.reassess')?.value;
+      if (typeof overdoseRiskMme !== 'number') throw new Error("rules/parameters.json must define mme.reassess as a number (the naloxone risk factor list uses it)");
       const cyp2d6: Cyp2d6Tables = {
         activity: table(tables, 'cyp2d6-activity-values'),
         phenotypes: table(tables, 'cyp2d6-phenotypes'),
@@ -77,6 +82,7 @@ export function painDomain(config: Pick<Config, 'mmeFactorSets' | 'pdmpUrl' | 'p
       return {
         cyp2d6,
         mme,
+        overdoseRiskMme,
         valueSets: compileValueSets(valueSetTable.data),
         overrideReasons: table<OverrideReasonTable>(tables, 'override-reasons').data,
         paediatric: table<PaediatricParameters>(tables, 'paediatric-codeine-tramadol').data,

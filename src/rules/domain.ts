@@ -37,7 +37,7 @@ export interface Domain<K = unknown> {
   /** Parsers by table id; each throws a zod error on a bad payload. Every listed table is required. */
   readonly knowledgeParsers: Readonly<Record<string, (json: unknown) => KnowledgeTable<unknown>>>;
   /** Compiles the loaded tables once per rule-set load (indexes, value-set matchers). */
-  readonly compileKnowledge: (tables: KnowledgeTables) => K;
+  readonly compileKnowledge: (tables: KnowledgeTables, parameters: ReadonlyMap<string, { readonly value: number | string }>) => K;
   readonly computeFacts: (context: PatientContext, knowledge: K) => FactSnapshot;
   /** Override reason codes known to the knowledge (cards may only offer these). */
   readonly overrideReason: (knowledge: K, code: string) => { system: string; code: string; display: string } | undefined;

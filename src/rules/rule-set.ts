@@ -77,16 +77,7 @@ export function loadRuleSetData<K>(dirs: RuleSetDirs, domain: Domain<K>, service
   const tableFiles = readJsonFiles(path.join(dirs.rulesDir, 'knowledge'), 'rules/knowledge');
   const cardFiles = readJsonFiles(dirs.cardsDir, 'cards');
   problems.push(...ruleFiles.problems, ...tableFiles.problems, ...cardFiles.problems);
-
   const tables = loadTables(tableFiles.files, domain, problems);
-  let knowledge: K | undefined;
-  if (problems.length === 0) {
-    try {
-      knowledge = domain.compileKnowledge(tables);
-    } catch (e) {
-      problems.push({ file: 'rules/knowledge', path: '', message: `tables are inconsistent: ${(e as Error).message}` });
-    }
-  }
 
   const namedConditions: Record<string, { file: string; condition: ConditionNode }> = {};
   const rules: LoadedRule[] = [];
@@ -120,6 +111,15 @@ export function loadRuleSetData<K>(dirs: RuleSetDirs, domain: Domain<K>, service
     }
     if ('rules' in parsed.data) parsed.data.rules.forEach((definition, index) => rules.push({ file: f.file, index, definition }));
     else rules.push({ file: f.file, definition: parsed.data });
+  }
+
+  let knowledge: K | undefined;
+  if (problems.length === 0) {
+    try {
+      knowledge = domain.compileKnowledge(tables, parameters);
+    } catch (e) {
+      problems.push({ file: 'rules/knowledge', path: '', message: `tables are inconsistent: ${(e as Error).message}` });
+    }
   }
 
   const templates = new Map<string, LoadedTemplate>();

@@ -2,7 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { painDomain } from '../../src/clinical/domain.js';
 import { createLogger } from '../../src/logger.js';
+import { RuleRuntime } from '../../src/rules/runtime.js';
+import { scenarioGate } from '../../src/rules/scenarios/verify.js';
+import { services } from '../../src/services/index.js';
+import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { watchRuleFiles } from '../../src/rules/watch.js';
 import { CODEINE_DRAFT, hookBody } from '../helpers/hooks.js';
 import { REPO_ROOT, startTestService, type TestService } from '../helpers/service.js';
@@ -99,4 +104,44 @@ describe('a reload is gated by the rule scenarios', () => {
     expect(health.body.status).toBe('ok');
     expect(rejections()).toBe(0);
   }, 30_000);
+});
+
+describe('changing the high-dose level from 90 to 80 is one edit', () => {
+  test('rules:test and the live service agree: the same scenarios fail, and once they are updated the live cards use 80', async () => {
+    const parametersFile = path.join(root, 'rules', 'parameters.json');
+    saveByRename(parametersFile, (t) => {
+      const json = JSON.parse(t) as { parameters: Record<string, { value: number }> };
+      json.parameters['mme.high']!.value = 80;
+      return JSON.stringify(json, null, 2);
+    });
+    // What rules:test says about the edited set (the same runner, in-process).
+    const candidate = RuleRuntime.load({ rulesDir: path.join(root, 'rules'), cardsDir: path.join(root, 'cards') }, painDomain(live.config), services.map((s) => s.definition.id));
+    const failing = await scenarioGate(path.join(root, 'rules', 'tests'), () => openSqliteStore({ dataDir: ':memory:' }))(candidate);
+    expect(failing.length).toBeGreaterThan(0);
+    // The live service refused the same set, naming the same scenarios, and still serves 90.
+    await vi.waitFor(() => expect(rejections()).toBe(1), { timeout: 15_000, interval: 50 });
+    const health = await live.request.get('/healthz');
+    expect(new Set(health.body.rulesReload.problems.map((p: { path: string }) => p.path))).toEqual(new Set(failing.slice(0, 20).map((p) => p.path)));
+    // 11 x oxycodone 5 mg a day = 82.5 MME/day: under 90, at or above 80.
+    const patient = { drafts: [{ id: 'oxy', rxnorm: '1049621', display: 'Oxycodone Hydrochloride 5 MG Oral Tablet', dose: 1, frequency: 11, period: 1, periodUnit: 'd' as const }] };
+    const sign = async () => {
+      const p = '/cds-services/opioid-order-sign';
+      const res = await live.request.post(p).set('Authorization', `Bearer ${await live.token(p)}`).set('Content-Type', 'application/json').send(JSON.stringify(hookBody('order-sign', patient)));
+      return res.body.cards as { summary: string; extension: Record<string, { ruleId: string }> }[];
+    };
+    expect((await sign()).map((c) => c.extension['pain-cds-provenance']!.ruleId)).toContain('mme-50-reached');
+    // The informaticist updates the scenarios that expected the old level (here: drops them); the set then serves.
+    const names = new Set(failing.map((p) => p.path));
+    for (const file of new Set(failing.map((p) => p.file))) {
+      const abs = path.join(root, file);
+      const json = JSON.parse(fs.readFileSync(abs, 'utf8')) as { scenarios: { name: string }[] };
+      json.scenarios = json.scenarios.filter((s) => !names.has(`scenario "${s.name}"`));
+      if (json.scenarios.length > 0) fs.writeFileSync(abs, JSON.stringify(json, null, 2));
+      else fs.rmSync(abs);
+    }
+    await vi.waitFor(async () => expect((await sign()).map((c) => c.extension['pain-cds-provenance']!.ruleId)).toContain('mme-90-reached'), { timeout: 15_000, interval: 100 });
+    const card = (await sign()).find((c) => c.extension['pain-cds-provenance']!.ruleId === 'mme-90-reached')!;
+    expect(card.summary).toContain('at or above 80');
+    expect((await live.request.get('/healthz')).body.status).toBe('ok');
+  }, 60_000);
 });

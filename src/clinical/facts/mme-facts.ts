@@ -70,7 +70,7 @@ export function mmePatientFacts(
   const returnAfterLoss = lossEvent !== undefined && tolerance.tolerant !== true && draftOpioids.length > 0;
   const benzoDrugs = cns.filter((c) => c.cnsClass === 'benzodiazepine').map((c) => c.drug);
   const riskFactors = [
-    ...(summary.total >= params.riskFactorMmePerDay ? [`${summary.complete && medicationListKnown ? '' : 'at least '}${Math.round(summary.total)} MME/day in total (${params.riskFactorMmePerDay} or more)`] : []),
+    ...(summary.total >= k.overdoseRiskMme ? [`${summary.complete && medicationListKnown ? '' : 'at least '}${Math.round(summary.total)} MME/day in total (${k.overdoseRiskMme} or more)`] : []),
     ...(benzo ? [`benzodiazepine (${[...new Set(benzoDrugs)].join(', ')})`] : []),
     ...riskConditions.map((r) => r.text),
     ...(returnAfterLoss ? [`restarting opioids after tolerance was lost: ${lossEvent}`] : []),

@@ -45,7 +45,6 @@ export const parseToleranceTable = (json: unknown) => knowledgeTableSchema(toler
 export const safetyParametersPayload = z
   .object({
     conditionWithoutStatusRecentDays: z.number().positive(),
-    riskFactorMmePerDay: z.number().positive(),
     toleranceLossLookbackDays: z.number().positive(),
   })
   .strict();
