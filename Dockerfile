@@ -1,6 +1,7 @@
 # Multi-stage build: compile with dev dependencies, run with production ones only, as a non-root user.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
+# better-sqlite3 compiles from source (python3, make, g++) when its prebuilt binary cannot be downloaded.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund

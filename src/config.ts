@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -13,7 +14,9 @@ const booleanFlag = z
 const positiveInt = z.coerce.number().int().positive();
 
 const envSchema = z.object({
-  NODE_ENV: z.string().default('development'),
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'], { error: (issue) => `must be development, production or test (got '${String(issue.input)}')` })
+    .default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
   PUBLIC_BASE_URL: z.string().url().optional(),
@@ -52,10 +55,13 @@ export type Env = z.infer<typeof envSchema>;
 export interface Config {
   /** NODE_ENV=production: the development key is never trusted. */
   readonly production: boolean;
+  /** The requested port (0: any free one) until main.ts has bound it; then the bound one (see withBoundPort). */
   readonly port: number;
   readonly host: string;
   /** Base URL clients use to reach this service; JWT `aud` is checked against it. */
   readonly publicBaseUrl: string;
+  /** True when PUBLIC_BASE_URL is not set and publicBaseUrl is derived from HOST and PORT. */
+  readonly publicBaseUrlDerived: boolean;
   readonly auth: {
     readonly mode: 'required' | 'off';
     /** Path to the trusted-clients file; absent means local development mode. */
@@ -101,7 +107,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/+$/, '');
+  if (e.NODE_ENV === 'production' && e.CDS_AUTH === 'off') {
+    throw new ConfigError('Invalid configuration:\n  CDS_AUTH: off is refused in production (NODE_ENV=production): it would trust every caller without a token');
+  }
+  const publicBaseUrl = (e.PUBLIC_BASE_URL ?? derivedBaseUrl(e.HOST, e.PORT)).replace(/\/+$/, '');
   const algorithms = e.CDS_JWT_ALGORITHMS.split(',').map((a) => a.trim()).filter(Boolean);
   const forbidden = algorithms.filter((a) => a === 'none' || a.startsWith('HS'));
   if (forbidden.length > 0) {
@@ -115,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     publicBaseUrl,
+    publicBaseUrlDerived: e.PUBLIC_BASE_URL === undefined,
     auth: {
       mode: e.CDS_AUTH,
       clientsFile: e.CDS_CLIENTS,
@@ -140,4 +150,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pdmpUrl: e.PDMP_URL,
     mmeFactorSets: e.MME_FACTOR_SETS.split(',').map((s) => s.trim()).filter(Boolean),
   };
+}
+
+/** PUBLIC_BASE_URL's default: the listening address (an IPv6 address in brackets). */
+function derivedBaseUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * The configuration once the server is listening: the port actually bound (PORT=0 picks a
+ * free one), and PUBLIC_BASE_URL's default built from it, so the banner, the JWT audience and
+ * the demo EHR name the real address. An explicit PUBLIC_BASE_URL is kept as it is.
+ */
+export function withBoundPort(config: Config, port: number): Config {
+  if (port === config.port) return config;
+  return { ...config, port, publicBaseUrl: config.publicBaseUrlDerived ? derivedBaseUrl(config.host, port) : config.publicBaseUrl };
+}
+
+/**
+ * Reads `file` (default `.env` in the working directory) into process.env when it exists;
+ * variables already set in the environment win. Returns the path read, or undefined.
+ */
+export function loadEnvFile(file = '.env'): string | undefined {
+  const absolute = path.resolve(file);
+  if (!fs.existsSync(absolute)) return undefined;
+  try {
+    process.loadEnvFile(absolute);
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new ConfigError(`Invalid configuration:\n  ${absolute} exists but cannot be read (${reason}); fix it or remove it`);
+  }
+  return absolute;
 }

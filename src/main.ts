@@ -1,21 +1,51 @@
-import type { Server } from 'node:http';
-import type express from 'express';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mintClientToken } from './cds/auth/dev-client.js';
-import { composeService } from './compose.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { composeService, type ComposedService } from './compose.js';
+import { loadConfig, loadEnvFile, withBoundPort, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { RuleSetError } from './rules/problems.js';
 import { watchRuleFiles } from './rules/watch.js';
-import { StoreUnavailableError } from './store/store.js';
 
-/** Reads config, builds the app, listens, and shuts down gracefully. */
+/** A listening failure (port in use, unknown host...), said in plain words. */
+class ListenError extends Error {
+  override readonly name = 'ListenError';
+}
+
+/**
+ * Reads .env and the configuration, listens, builds the app for the address actually
+ * bound, and shuts down gracefully. Until the app is attached the server answers 503.
+ */
 async function main(): Promise<void> {
   const startedAt = performance.now();
-  const config = loadConfig();
-  const logger = createLogger(config.logLevel);
-  const service = await composeService(config, logger);
-  const server = await listen(service.app, config);
-  const stopWatching = watchRuleFiles([config.rulesDir, config.cardsDir], () => service.rules.reload(), logger);
+  const envFile = loadEnvFile();
+  const requested = loadConfig();
+  const logger = createLogger(requested.logLevel);
+  if (envFile) logger.info({ file: envFile }, 'settings read from .env (variables set in the environment win)');
+  let handler: http.RequestListener = answerStarting;
+  const server = http.createServer((req, res) => handler(req, res));
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 30_000;
+  await listen(server, requested);
+  server.on('error', (e) => logger.error({ err: e.message }, 'server error'));
+  // PORT=0 picks a free port: the banner, the JWT audience and the demo EHR use the one bound.
+  const config = withBoundPort(requested, (server.address() as AddressInfo).port);
+  let service: ComposedService;
+  try {
+    service = await composeService(config, logger);
+    // An edit made while the service was down is held to the same test as a live reload.
+    const failing = await service.checkScenarios();
+    if (failing.length > 0) {
+      service.close();
+      throw new RuleSetError(failing);
+    }
+  } catch (e) {
+    server.close();
+    throw e;
+  }
+  handler = service.app;
+  const stopWatching = watchRuleFiles([config.rulesDir, config.cardsDir], () => service.reloadRules(), logger);
   const pruneTimer = setInterval(() => {
     try {
       const pruned = service.store.pruneExpiredCards(new Date());
@@ -31,7 +61,9 @@ async function main(): Promise<void> {
   const devToken = dev
     ? await mintClientToken({ privateKey: dev.privateKey, kid: dev.kid, iss: dev.iss, alg: 'ES384', audience: `${config.publicBaseUrl}/cds-services` })
     : undefined;
-  printWelcome(config, summary.rules, devToken, service.demo ? `${config.publicBaseUrl}/ehr/` : undefined);
+  // With PORT=0 the token tool needs the port bound to name the right audience.
+  const tokenCommand = `${requested.port === 0 && config.publicBaseUrlDerived ? `PORT=${config.port} ` : ''}npm run token -- /cds-services/opioid-order-select`;
+  printWelcome(config, summary.rules, devToken, service.demo ? `${config.publicBaseUrl}/ehr/` : undefined, tokenCommand);
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -59,17 +91,46 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-function listen(app: express.Express, config: Config): Promise<Server> {
+/** Listens on HOST:PORT; a failure rejects with a ListenError saying what to change. */
+function listen(server: http.Server, config: Config): Promise<void> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(config.port, config.host, () => resolve(server));
-    server.once('error', reject);
-    server.keepAliveTimeout = 65_000;
-    server.headersTimeout = 66_000;
-    server.requestTimeout = 30_000;
+    const onError = (e: NodeJS.ErrnoException) => reject(new ListenError(listenFailure(e, config)));
+    server.once('error', onError);
+    server.listen(config.port, config.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
   });
 }
 
-function printWelcome(config: Config, rules: number, devToken: string | undefined, demoUrl: string | undefined): void {
+function listenFailure(e: NodeJS.ErrnoException, config: Config): string {
+  const { host, port } = config;
+  const hostAdvice = 'use HOST=127.0.0.1 (this machine only) or HOST=0.0.0.0 (every interface)';
+  switch (e.code) {
+    case 'EADDRINUSE':
+      return `port ${port} on ${host} is already in use (is the service already running?). Stop the other process, or choose another port with PORT, e.g. PORT=${port === 65535 ? 8081 : port + 1} npm start (PORT=0 picks a free one)`;
+    case 'EADDRNOTAVAIL':
+      return `HOST=${host} is not an address of this machine; ${hostAdvice}`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+    case 'EAI_NONAME':
+      return `HOST=${host} is not an IP address or a host name that resolves here; ${hostAdvice}`;
+    case 'EACCES':
+    case 'EPERM':
+      return `listening on port ${port} is not permitted for this user; choose a port above 1023 with PORT, e.g. PORT=8080`;
+    default:
+      return `cannot listen on ${host} port ${port}: ${e.code ?? e.message}`;
+  }
+}
+
+/** The answer while the app is being built (a few hundred milliseconds after listening). */
+function answerStarting(_req: http.IncomingMessage, res: http.ServerResponse): void {
+  res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', connection: 'close' });
+  res.end(JSON.stringify({ error: 'the service is starting; retry in a second' }));
+}
+
+function printWelcome(config: Config, rules: number, devToken: string | undefined, demoUrl: string | undefined, tokenCommand: string): void {
   const base = config.publicBaseUrl;
   const lines = [
     '',
@@ -88,17 +149,13 @@ function printWelcome(config: Config, rules: number, devToken: string | undefine
       '',
       'Local development mode (CDS_CLIENTS not set). Try discovery with a freshly signed token (valid 5 minutes, single use):',
       `  curl -s -H "Authorization: Bearer ${devToken}" ${base}/cds-services`,
-      '  A new token for any endpoint: npm run token -- /cds-services/opioid-order-select',
+      `  A new token for any endpoint: ${tokenCommand}`,
     );
   }
   console.log(lines.join('\n'));
 }
 
 main().catch((e: unknown) => {
-  if (e instanceof ConfigError || e instanceof RuleSetError || e instanceof StoreUnavailableError) {
-    console.error(`Cannot start: ${e.message}`);
-  } else {
-    console.error(`Cannot start: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  console.error(`Cannot start: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
 });

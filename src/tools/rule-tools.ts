@@ -7,7 +7,7 @@ import { services } from '../services/index.js';
 
 /** Shared start of the rule tools: the configured rules/ and cards/ loaded as the service would load them. */
 export function loadRuntimeOrExit(): { runtime: RuleRuntime<unknown>; rulesDir: string } {
-  const config = loadConfig({ ...process.env, CDS_AUTH: 'off', LOG_LEVEL: 'silent' });
+  const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
   try {
     const runtime = RuleRuntime.load({ rulesDir: config.rulesDir, cardsDir: config.cardsDir }, painDomain(config), services.map((s) => s.definition.id));
     return { runtime: runtime as RuleRuntime<unknown>, rulesDir: config.rulesDir };

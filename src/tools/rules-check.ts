@@ -12,7 +12,7 @@ import { indent, loadRuntimeOrExit } from './rule-tools.js';
  * Hooks card rules, prints a summary, and exits non-zero on any problem.
  */
 const { runtime } = loadRuntimeOrExit();
-const domain = painDomain(loadConfig({ ...process.env, CDS_AUTH: 'off' })) as unknown as Domain<unknown>;
+const domain = painDomain(loadConfig(process.env)) as unknown as Domain<unknown>;
 const data = runtime.data;
 const examples = Object.fromEntries(domain.facts.map((f) => [f.name, f.example]));
 // The longest realistic values: a summary that fits with the examples may still be cut at 140 characters with these.
