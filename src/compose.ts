@@ -14,7 +14,7 @@ import type { Logger } from './logger.js';
 import { RuleRuntime } from './rules/runtime.js';
 import { scenarioGate } from './rules/scenarios/verify.js';
 import type { ReloadResult } from './rules/watch.js';
-import type { FileProblem } from './rules/problems.js';
+import type { FileProblem } from './knowledge/problems.js';
 import { services } from './services/index.js';
 import { openSqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { knowledgeTableSchema, type KnowledgeTable } from '../rules/knowledge-table.js';
+import { knowledgeTableSchema, type KnowledgeTable } from '../knowledge/table.js';
 
 /**
  * The project's code system of override reasons (rules/knowledge/override-reasons.json):

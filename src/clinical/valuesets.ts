@@ -1,6 +1,6 @@
 import type { CodeableConcept } from 'fhir/r4';
 import { z } from 'zod';
-import { knowledgeTableSchema } from '../rules/knowledge-table.js';
+import { knowledgeTableSchema } from '../knowledge/table.js';
 
 /**
  * Value sets (rules/knowledge/valuesets.json) compiled once into lookups:

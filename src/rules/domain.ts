@@ -1,5 +1,5 @@
 import type { PatientContext } from '../clinical/patient-context.js';
-import type { KnowledgeTable } from './knowledge-table.js';
+import type { KnowledgeTable } from '../knowledge/table.js';
 
 /**
  * What the rule layer needs from the clinical layer, and nothing more: the

@@ -1,25 +1,9 @@
-/** A problem found in a rule, template or table file: which file, where inside it, what is wrong. */
-export interface FileProblem {
-  readonly file: string;
-  /** JSON path inside the file, like `rules[2].conditions.all[0].fact`; empty for the whole file. */
-  readonly path: string;
-  readonly message: string;
-}
+import { formatProblems, type FileProblem } from '../knowledge/problems.js';
 
-export function formatProblems(problems: readonly FileProblem[]): string {
-  return problems.map((p) => `${p.file}${p.path ? ` at ${p.path}` : ''}: ${p.message}`).join('\n');
-}
-
+/** A rule set that cannot be served, with every problem found (file, JSON path, message). */
 export class RuleSetError extends Error {
   override readonly name = 'RuleSetError';
   constructor(readonly problems: readonly FileProblem[]) {
     super(`The rule set has ${problems.length} problem(s):\n${formatProblems(problems)}`);
   }
-}
-
-/** `['rules', 2, 'conditions']` -> `rules[2].conditions` */
-export function jsonPath(parts: readonly PropertyKey[]): string {
-  return parts
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
-    .join('');
 }

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { Domain, FactDefinition, KnowledgeTables } from './domain.js';
-import { readJsonFiles, type JsonFile } from './files.js';
-import type { KnowledgeTable } from './knowledge-table.js';
-import { knowledgeTableSchema } from './knowledge-table.js';
+import { readJsonFiles, type JsonFile } from '../knowledge/json-files.js';
+import type { KnowledgeTable } from '../knowledge/table.js';
+import { knowledgeTableSchema } from '../knowledge/table.js';
 import { FORMATTERS, malformedPlaceholders, placeholdersIn } from './placeholders.js';
-import { jsonPath, type FileProblem } from './problems.js';
+import { jsonPath, type FileProblem } from '../knowledge/problems.js';
 import { isParameterRef, parameterRefProblems, parametersFile, type Parameter, type Parameters } from './parameters.js';
 import {
   cardTemplate,

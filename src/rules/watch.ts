@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../logger.js';
-import { formatProblems, type FileProblem } from './problems.js';
+import { formatProblems, type FileProblem } from '../knowledge/problems.js';
 
 /**
  * Reload without restart. The rules/ (scenarios included) and cards/ folders

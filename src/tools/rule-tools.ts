@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { painDomain } from '../clinical/domain.js';
 import { loadConfig } from '../config.js';
-import { formatProblems, RuleSetError } from '../rules/problems.js';
+import { formatProblems } from '../knowledge/problems.js';
+import { RuleSetError } from '../rules/problems.js';
 import { RuleRuntime } from '../rules/runtime.js';
 import { services } from '../services/index.js';
 

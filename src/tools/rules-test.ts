@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { runScenario, loadScenarios } from '../rules/scenarios/scenario.js';
-import { formatProblems } from '../rules/problems.js';
+import { formatProblems } from '../knowledge/problems.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { indent, loadRuntimeOrExit } from './rule-tools.js';
 

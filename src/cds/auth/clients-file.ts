@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { jsonSyntaxMessage } from '../../rules/files.js';
+import { jsonSyntaxMessage } from '../../knowledge/json-files.js';
 
 /**
  * The CDS_CLIENTS file: the CDS clients (EHRs) this service trusts, each with

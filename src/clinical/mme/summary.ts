@@ -1,5 +1,5 @@
 import type { Dosage, MedicationRequest, MedicationStatement } from 'fhir/r4';
-import { tableCitation } from '../../rules/knowledge-table.js';
+import { tableCitation } from '../../knowledge/table.js';
 import { conceptText, isActiveUse, medicationOf, rxnormCodes, type MedicationResolver } from '../medication.js';
 import { dailyAmount, describeSig } from './daily-dose.js';
 import { identifyOpioid, routeOf, type OpioidComponent, type OpioidIdentification, type Route } from './identify.js';

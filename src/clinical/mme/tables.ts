@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { knowledgeTableSchema, type KnowledgeTable } from '../../rules/knowledge-table.js';
+import { knowledgeTableSchema, type KnowledgeTable } from '../../knowledge/table.js';
 import type { SafetyParameters, ToleranceTable } from './tolerance.js';
 
 /** Shapes of the MME knowledge tables in rules/knowledge/ (see their meta for sources). */

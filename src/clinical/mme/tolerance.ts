@@ -1,6 +1,6 @@
 import type { MedicationRequest, MedicationStatement } from 'fhir/r4';
 import { z } from 'zod';
-import { knowledgeTableSchema } from '../../rules/knowledge-table.js';
+import { knowledgeTableSchema } from '../../knowledge/table.js';
 import { isActiveUse, type MedicationResolver } from '../medication.js';
 import { amountPerAdministration, doseOf } from './daily-dose.js';
 import { identifyOpioid, type OpioidIdentification, type Route } from './identify.js';

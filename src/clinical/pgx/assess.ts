@@ -1,6 +1,6 @@
 import type { MedicationRequest, MedicationStatement, Observation } from 'fhir/r4';
 import type { MedicationResolver } from '../medication.js';
-import { tableCitation } from '../../rules/knowledge-table.js';
+import { tableCitation } from '../../knowledge/table.js';
 import { describeScore, multiplyScore, scoreDiplotype, type ActivityScore } from './activity-score.js';
 import { latestCyp2d6Reports } from './fhir-results.js';
 import { findInhibitors, type InhibitorInUse } from './inhibitors.js';

@@ -1,6 +1,6 @@
 import type { Condition, MedicationRequest, Procedure } from 'fhir/r4';
 import { z } from 'zod';
-import { knowledgeTableSchema } from '../../rules/knowledge-table.js';
+import { knowledgeTableSchema } from '../../knowledge/table.js';
 import { isActiveCondition } from '../safeguards.js';
 import type { ValueSets } from '../valuesets.js';
 

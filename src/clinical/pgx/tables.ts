@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { knowledgeTableSchema, type KnowledgeTable } from '../../rules/knowledge-table.js';
+import { knowledgeTableSchema, type KnowledgeTable } from '../../knowledge/table.js';
 
 /** Shapes of the CYP2D6 knowledge tables in rules/knowledge/ (see their meta for sources). */
 export const PHENOTYPE_CODES = ['UM', 'NM', 'IM', 'PM', 'Indeterminate'] as const;

@@ -3,8 +3,8 @@ import { handleHook, type DecisionEngine } from '../../cds/hook-handler.js';
 import { PROVENANCE_EXTENSION, type Card } from '../../cds/types.js';
 import { findService } from '../../services/index.js';
 import type { Store } from '../../store/store.js';
-import { readJsonFiles } from '../files.js';
-import { jsonPath, type FileProblem } from '../problems.js';
+import { readJsonFiles } from '../../knowledge/json-files.js';
+import { jsonPath, type FileProblem } from '../../knowledge/problems.js';
 import { compactPatient, hookRequestFor } from './compact-patient.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { DecisionEngine } from '../../cds/hook-handler.js';
 import type { Store } from '../../store/store.js';
-import type { FileProblem } from '../problems.js';
+import type { FileProblem } from '../../knowledge/problems.js';
 import { loadScenarios, runScenario } from './scenario.js';
 
 /**
