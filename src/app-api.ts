@@ -1,16 +1,11 @@
 import express from 'express';
-import type { FhirResource, MedicationRequest } from 'fhir/r4';
 import { z } from 'zod';
-import { mmeHistory } from './clinical/mme/history.js';
-import { computePainFacts, type PainKnowledge } from './clinical/domain.js';
-import { exceptionsOnFile } from './clinical/facts/exception-facts.js';
-import { checkResourceShapes, patientContextFor } from './cds/hook-handler.js';
 import { zodProblems } from './cds/hook-request.js';
 import { forbidden, invalidRequest, unauthorized } from './cds/outcome.js';
-import { resolvePrefetch } from './cds/prefetch.js';
+import type { PainKnowledge } from './clinical/knowledge.js';
 import type { Config } from './config.js';
+import { patientSummary } from './pipeline/summary.js';
 import type { RuleRuntime } from './rules/runtime.js';
-import { opioidPatientView } from './services/opioid-patient-view.js';
 import type { Store } from './store/store.js';
 
 /**
@@ -40,31 +35,10 @@ export function appApiRouter(deps: { config: Config; rules: RuleRuntime<PainKnow
       context: { userId: 'app', patientId: parsed.data.patientId },
       prefetch: {},
     };
-    // The patient-view data, plus every MedicationRequest (any status) for the dose history chart.
-    const templates = { ...opioidPatientView.definition.prefetch, orderHistory: 'MedicationRequest?patient={{context.patientId}}' };
-    // Wrongly typed elements from the FHIR server make their key unavailable, as in hook calls.
-    const prefetch = checkResourceShapes([], await resolvePrefetch(request, { templates, required: ['patient'] }, deps.config.prefetch), ['patient']);
-    const now = deps.now();
-    const stored = deps.store.listExceptions({ patientId: parsed.data.patientId, validAt: now });
-    const context = patientContextFor(request, prefetch, now, stored);
-    const knowledge = deps.rules.knowledge;
-    const facts = computePainFacts(context, knowledge).patient;
-    const pick = (prefix: string) => Object.fromEntries(Object.entries(facts).filter(([k]) => k.startsWith(prefix)));
+    const summary = await patientSummary(request, { rules: deps.rules, store: deps.store, prefetch: deps.config.prefetch, now: deps.now() });
     res.setHeader('Cache-Control', 'no-store');
-    res.json({
-      patient: context.patient ?? null,
-      cyp2d6: pick('cyp2d6.'),
-      mme: pick('mme.'),
-      safeguards: { ...pick('safeguards.'), ...pick('naloxone.'), ...pick('cns.'), ...pick('pdmp.'), ...pick('risk.') },
-      history: prefetch.resources.has('orderHistory') ? mmeHistory(medicationRequests(prefetch.resources.get('orderHistory')), now, knowledge.mme, context.resolveMedication) : null,
-      exceptions: exceptionsOnFile(context, knowledge.overrideReasons).map((e) => ({ ...e, createdAt: e.createdAt.toISOString(), expiresAt: e.expiresAt.toISOString() })),
-      overrideReasons: knowledge.overrideReasons.reasons.map((r) => ({ system: knowledge.overrideReasons.system, code: r.code, display: r.display, validityDays: r.validityDays, topics: r.topics })),
-      unavailable: prefetch.unavailable.map((u) => u.key),
-      // The dose levels the rules use (rules/parameters.json), for the chart.
-      parameters: Object.fromEntries([...deps.rules.data.parameters].map(([name, p]) => [name, p.value])),
-    });
+    res.json(summary);
   });
   return router;
 }
 
-const medicationRequests = (resources: readonly FhirResource[] = []) => resources.filter((r): r is MedicationRequest => r.resourceType === 'MedicationRequest');

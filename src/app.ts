@@ -1,8 +1,11 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Config } from './config.js';
-import { acceptFeedback, parseFeedback, type ExceptionPolicy } from './cds/feedback.js';
-import { handleHook, type DecisionEngine } from './cds/hook-handler.js';
+import { parseFeedback } from './cds/feedback.js';
+import { acceptFeedback, type ExceptionPolicy } from './pipeline/feedback.js';
+import type { PainKnowledge } from './clinical/knowledge.js';
+import { runHook } from './pipeline/hook.js';
+import type { RuleRuntime } from './rules/runtime.js';
 import {
   OutcomeError,
   internalError,
@@ -29,7 +32,7 @@ export interface ClientVerifier {
 
 export interface AppDeps {
   readonly config: Config;
-  readonly engine: DecisionEngine;
+  readonly rules: RuleRuntime<PainKnowledge>;
   readonly store: Store;
   /** Undefined only when CDS_AUTH=off (local development). */
   readonly verifier: ClientVerifier | undefined;
@@ -74,11 +77,11 @@ export function createApp(deps: AppDeps): express.Express {
     if (!service) throw notFound(`No CDS service with id '${req.params.id}'`);
     res.locals.serviceId = service.definition.id;
     const budget = AbortSignal.timeout(config.hookBudgetMs);
-    const outcome = await handleHook(
+    const outcome = await runHook(
       service,
       req.body,
       {
-        engine: deps.engine,
+        rules: deps.rules,
         store: deps.store,
         prefetch: config.prefetch,
         cardTtlMs: config.feedbackCardTtlDays * 86_400_000,

@@ -8,11 +8,12 @@ import { loadTrustedClients } from './cds/auth/clients-file.js';
 import { ensureDevClient, type DevClient } from './cds/auth/dev-client.js';
 import { guardPublicTestKeys } from './cds/auth/public-test-keys.js';
 import type { DemoEhr } from './sandbox/demo-ehr.js';
-import { exceptionPolicy, painDomain, type PainKnowledge } from './clinical/domain.js';
+import { exceptionPolicy, painDomain } from './pipeline/pain-domain.js';
+import type { PainKnowledge } from './clinical/knowledge.js';
 import { ConfigError, type Config } from './config.js';
 import type { Logger } from './logger.js';
 import { RuleRuntime } from './rules/runtime.js';
-import { scenarioGate } from './rules/scenarios/verify.js';
+import { scenarioGate } from './pipeline/scenarios/verify.js';
 import type { ReloadResult } from './rules/watch.js';
 import type { FileProblem } from './knowledge/problems.js';
 import { services } from './services/index.js';
@@ -54,7 +55,7 @@ export async function composeService(config: Config, logger: Logger, options: Co
   try {
     const app = createApp({
       config,
-      engine: rules,
+      rules,
       store,
       verifier,
       logger,

@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { painDomain, type PainKnowledge } from '../clinical/domain.js';
-import { patientContextFor } from '../cds/hook-handler.js';
+import { painDomain } from '../pipeline/pain-domain.js';
+import type { PainKnowledge } from '../clinical/knowledge.js';
+import { decideFor, patientContextFor } from '../pipeline/hook.js';
 import { parseHookRequest } from '../cds/hook-request.js';
 import { resolvePrefetch } from '../cds/prefetch.js';
 import { loadConfig } from '../config.js';
 import { RuleRuntime } from '../rules/runtime.js';
-import { hookRequestFor } from '../rules/scenarios/compact-patient.js';
+import { hookRequestFor } from '../pipeline/scenarios/compact-patient.js';
 import { findService, services } from '../services/index.js';
 import { largeRecord, NOW, SCENARIOS, type ScenarioName } from './scenarios.js';
 
@@ -36,7 +37,7 @@ export async function timeClinicalPath(runtime: RuleRuntime<PainKnowledge>, serv
   const once = async () => {
     const prefetch = await resolvePrefetch(request, spec, { timeoutMs: 1000, maxPages: 1 });
     const context = patientContextFor(request, prefetch, NOW);
-    return runtime.decide({ serviceId, context, debug: false });
+    return decideFor(runtime, serviceId, context);
   };
   for (let i = 0; i < 200; i++) await once();
   let iterations = 0;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import express from 'express';
 import { createFhirRouter, createFhirStore } from '../sandbox/fhir-server.js';
 import { cpuTimeMs, freePort, mint, peakRssMb, PUBLIC_BASE_URL, resetPeakRss, ROOT, signer, startProcess, timedLoad, type Signer } from './harness.js';
-import { hookRequestFor } from '../rules/scenarios/compact-patient.js';
+import { hookRequestFor } from '../pipeline/scenarios/compact-patient.js';
 import { generatedRuleSet, microScenarios, scaleOrders, scaleRules } from './micro.js';
 import { fallbackPatient, largeRecord, NOW, SCENARIOS, type ScenarioName } from './scenarios.js';
 

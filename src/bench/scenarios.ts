@@ -1,5 +1,5 @@
 import type { Condition, FhirResource, MedicationRequest, Observation } from 'fhir/r4';
-import { expandPatient, hookRequestFor, type CompactMedication } from '../rules/scenarios/compact-patient.js';
+import { expandPatient, hookRequestFor, type CompactMedication } from '../pipeline/scenarios/compact-patient.js';
 
 /**
  * Hook requests for the benchmark: a small order-select (codeine for a CYP2D6

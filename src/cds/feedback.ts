@@ -1,14 +1,13 @@
 import { z } from 'zod';
-import type { ExceptionOnFile, FeedbackRecord, IssuedCard, Store } from '../store/store.js';
+import type { FeedbackRecord } from '../store/store.js';
 import { zodProblems } from './hook-request.js';
-import { OutcomeError, invalidRequest } from './outcome.js';
+import { invalidRequest } from './outcome.js';
 
 /**
  * Feedback (https://cds-hooks.hl7.org/2.0/#feedback). Accepts the spec body and
  * what real clients send instead: a reason without display, no comment, or the
- * older flat `overrideReason: {code, system}`. Each item must name a card this
- * service issued (and this service, not another one); otherwise nothing of the
- * post is stored. Storing is idempotent.
+ * older flat `overrideReason: {code, system}`. Checking the items against the
+ * cards issued and storing them is the pipeline's (src/pipeline/feedback.ts).
  */
 const coding = z.object({
   system: z.string().max(1024).optional(),
@@ -55,39 +54,4 @@ function normalizeReason(value: z.infer<typeof overrideReason> | undefined): {
   if ('code' in value && typeof value.code === 'string') return { coding: value as z.infer<typeof coding> };
   const structured = value as { reason?: z.infer<typeof coding>; userComment?: string };
   return { coding: structured.reason, comment: structured.userComment?.trim() || undefined };
-}
-
-/** Turns an override with a reason into an exception on file (the clinical layer decides). */
-export type ExceptionPolicy = (record: FeedbackRecord, card: IssuedCard) => ExceptionOnFile | undefined;
-
-/**
- * Checks every item against the issued-card record, then stores them all (and
- * the exceptions they justify) in one transaction, or none.
- */
-export function acceptFeedback(store: Store, records: FeedbackRecord[], exceptionFor: ExceptionPolicy): { stored: number; duplicates: number } {
-  const problems: { path: string; message: string }[] = [];
-  const exceptions: ExceptionOnFile[] = [];
-  let unknown = 0;
-  records.forEach((r, i) => {
-    const card = store.findIssuedCard(r.cardUuid);
-    if (card && card.serviceId === r.serviceId) {
-      const exception = exceptionFor(r, card);
-      if (exception) exceptions.push(exception);
-    }
-    if (!card) {
-      unknown++;
-      problems.push({ path: `feedback.${i}.card`, message: 'no card with this uuid was issued by this service (or it has expired)' });
-    } else if (card.serviceId !== r.serviceId) {
-      problems.push({ path: `feedback.${i}.card`, message: 'this card was issued by another service; send feedback to that service' });
-    } else {
-      const unknownSuggestion = r.acceptedSuggestions.find((s) => !card.suggestionUuids.includes(s));
-      if (unknownSuggestion) problems.push({ path: `feedback.${i}.acceptedSuggestions`, message: 'names a suggestion this card did not offer' });
-    }
-  });
-  if (problems.length > 0) {
-    const error = invalidRequest(problems);
-    // All unknown cards: 404; any other mix of problems: 400.
-    throw unknown === records.length ? new OutcomeError(404, error.outcome) : error;
-  }
-  return store.recordFeedback(records, exceptions);
 }

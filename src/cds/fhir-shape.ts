@@ -1,5 +1,7 @@
 import type { FhirResource } from 'fhir/r4';
 import { z } from 'zod';
+import { invalidRequest, preconditionFailed } from './outcome.js';
+import type { ResolvedPrefetch } from './prefetch.js';
 
 /**
  * The FHIR elements the clinical code reads, with their types, checked once
@@ -113,4 +115,31 @@ export function fhirShapeProblems(resource: FhirResource): string[] {
   const result = shape.safeParse(resource);
   if (result.success) return [];
   return result.error.issues.slice(0, 5).map((i) => `${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '')}: ${i.message}`);
+}
+
+/**
+ * Wrongly typed elements in what the client sent are a 400 naming where they
+ * are; in what this service fetched itself, the key is treated as unavailable
+ * (a 412 if it was required), since the client cannot fix it.
+ */
+export function checkResourceShapes(drafts: readonly FhirResource[], prefetch: ResolvedPrefetch, required: readonly string[]): ResolvedPrefetch {
+  const problems: { path: string; message: string }[] = [];
+  drafts.forEach((r, i) => {
+    for (const p of fhirShapeProblems(r)) problems.push({ path: `context.draftOrders.entry[${i}].resource`, message: p });
+  });
+  const resources = new Map(prefetch.resources);
+  const unavailable = [...prefetch.unavailable];
+  for (const [key, list] of prefetch.resources) {
+    const bad = list.flatMap((r) => fhirShapeProblems(r).map((p) => `${r.resourceType}${r.id ? `/${r.id}` : ''} ${p}`));
+    if (bad.length === 0) continue;
+    if (!prefetch.fetched.includes(key)) {
+      for (const b of bad.slice(0, 5)) problems.push({ path: `prefetch.${key}`, message: b });
+      continue;
+    }
+    if (required.includes(key)) throw preconditionFailed(`Required data '${key}' could not be used: the FHIR server returned malformed resources`);
+    resources.delete(key);
+    unavailable.push({ key, reason: 'the FHIR server returned malformed resources' });
+  }
+  if (problems.length > 0) throw invalidRequest(problems);
+  return { resources, unavailable, fetched: prefetch.fetched, otherPatientKeys: prefetch.otherPatientKeys };
 }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { DetectedIssue } from 'fhir/r4';
-import type { ExceptionOnFile, FeedbackRecord, IssuedCard } from '../store/store.js';
 import { findOverrideReason, type OverrideReason, type OverrideReasonTable } from './override-reasons.js';
 
 /**
@@ -18,6 +17,48 @@ export const JUSTIFIED_CNS_CLASS_EXTENSION = 'urn:pain-cds:justified-cns-class';
 export const REVIEW_DATE_EXTENSION = 'urn:pain-cds:review-date';
 
 const DAY = 86_400_000;
+
+/**
+ * A justified exception: a prescriber overrode an alert with a reason, so the
+ * same alert for this patient stays quiet until `expiresAt`, unless what was
+ * justified changes materially (see `justified`).
+ */
+export interface ExceptionOnFile {
+  readonly id: string;
+  readonly patientId: string;
+  /** The alert family it quiets (card topic: mme, pgx, cns-depressant, er-la, pdmp, ...). */
+  readonly topic: string;
+  readonly ruleId: string;
+  readonly reasonCode: string;
+  readonly reasonDisplay: string;
+  readonly userId: string;
+  readonly source: 'feedback' | 'detected-issue';
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  /** Values at the time of justification (e.g. total MME, drug), to detect material change. */
+  readonly justified: Readonly<Record<string, unknown>>;
+  readonly comment?: string;
+  readonly cardUuid?: string;
+}
+
+/** An override as the CDS client reported it (structurally, a stored feedback record). */
+export interface OverrideGiven {
+  readonly cardUuid: string;
+  readonly outcome: string;
+  readonly outcomeTimestamp: Date;
+  readonly overrideReason?: { readonly system?: string; readonly code: string };
+  readonly userComment?: string;
+}
+
+/** The card the override was about (structurally, an issued-card record). */
+export interface CardShown {
+  readonly uuid: string;
+  readonly patientId: string;
+  readonly ruleId: string;
+  readonly userId: string;
+  readonly values: Readonly<Record<string, unknown>>;
+}
+
 
 /**
  * What an exception is tied to. A justification quiets only the situation it
@@ -52,7 +93,7 @@ function reasonFits(reason: OverrideReason, topic: string): boolean {
   return reason.topics.includes(topic);
 }
 
-export function exceptionFromOverride(record: FeedbackRecord, card: IssuedCard, reasons: OverrideReasonTable): ExceptionOnFile | undefined {
+export function exceptionFromOverride(record: OverrideGiven, card: CardShown, reasons: OverrideReasonTable): ExceptionOnFile | undefined {
   if (record.outcome !== 'overridden' || !record.overrideReason) return undefined;
   const reason = findOverrideReason(reasons, record.overrideReason);
   const topic = card.values.topic;

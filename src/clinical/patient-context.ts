@@ -1,4 +1,4 @@
-import type { ExceptionOnFile } from '../store/store.js';
+import type { ExceptionOnFile } from './exceptions.js';
 import type {
   CodeableConcept,
   Condition,

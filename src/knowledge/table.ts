@@ -21,6 +21,9 @@ export interface KnowledgeTable<T> {
   readonly data: T;
 }
 
+/** The loaded tables of a rule set, by id. */
+export type KnowledgeTables = ReadonlyMap<string, KnowledgeTable<unknown>>;
+
 /** Builds the zod schema of a whole table file from the schema of its payload. */
 export function knowledgeTableSchema<T extends z.ZodType>(data: T) {
   return z.object({ meta: knowledgeMetaSchema, data });

@@ -1,3 +1,5 @@
+import type { TableFormatter } from './domain.js';
+
 /**
  * Card template placeholders: `{{name}}` or `{{name|formatter}}`. A name is
  * `params.x` (from the rule's event), a fact from the catalog (e.g.
@@ -48,21 +50,17 @@ export function malformedPlaceholders(text: string): string[] {
 
 type Formatter = (value: unknown) => string;
 
-/** Formatters whose output is markdown built from escaped values (tables); not escaped again. */
-const MARKDOWN_FORMATTERS = new Set(['mmeTable', 'analgesicTable']);
-
-export function producesMarkdown(formatter: string | undefined): boolean {
-  return formatter !== undefined && MARKDOWN_FORMATTERS.has(formatter);
-}
-
 function cell(value: unknown): string {
   return escapeMarkdown(formatValue(value, undefined)).replace(/\n/g, ' ');
 }
 
-function table(header: string[], rows: unknown[][]): string {
+/** A markdown table from a list fact, with the columns a domain registered (src/rules/domain.ts TableFormatter); every cell escaped. */
+export function markdownTable(formatter: TableFormatter, value: unknown): string {
+  const rows = records(value);
   if (rows.length === 0) return '';
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map((r) => line(r.map(cell)))].join('\n');
+  const header = formatter.columns.map((c) => c.header);
+  return [line(header), line(header.map(() => '---')), ...rows.map((r) => line(formatter.columns.map((c) => cell(c.cell(r)))))].join('\n');
 }
 
 function records(value: unknown): Record<string, unknown>[] {
@@ -93,18 +91,6 @@ export const FORMATTERS: Readonly<Record<string, Formatter>> = {
   },
   yesno: (v) => (v === true ? 'yes' : v === false ? 'no' : 'unknown'),
   lower: (v) => String(v ?? '').toLowerCase(),
-  /** Per-order MME breakdown (items of the `mme.orders` fact). */
-  mmeTable: (v) =>
-    table(
-      ['Order', 'Sig', 'Daily amount', 'Factor', 'MME/day'],
-      records(v).map((o) => [`${o.drug}${o.isDraft ? ' (this order)' : ''}`, o.sig, o.dailyAmount, o.factor, o.mme]),
-    ),
-  /** Drug-by-drug CYP2D6 impact (items of the `cyp2d6.analgesics` fact). */
-  analgesicTable: (v) =>
-    table(
-      ['Analgesic', 'Affected by CYP2D6 here', 'CPIC advice'],
-      records(v).map((a) => [a.drug, a.affected === true ? 'yes' : a.affected === false ? 'no' : 'unknown', a.advice]),
-    ),
 };
 
 /** Characters with meaning in GitHub-flavoured markdown, escaped in values put into card detail. */

@@ -1,7 +1,8 @@
 import type { Coding, MedicationRequest } from 'fhir/r4';
 import { buildCard, type SuggestionDraft } from '../cds/card-builder.js';
 import type { Action, Card, Indicator } from '../cds/types.js';
-import { escapeMarkdown, formatValue, partsOf, producesMarkdown } from './placeholders.js';
+import type { TableFormatter } from './domain.js';
+import { escapeMarkdown, formatValue, markdownTable, partsOf } from './placeholders.js';
 import type { Parameters } from './parameters.js';
 import type { CardTemplate, RuleDefinition } from './schemas.js';
 
@@ -18,6 +19,8 @@ export interface RenderInput {
   readonly settings: Readonly<Record<string, string>>;
   /** Named parameters of the rule set (rules/parameters.json), shown as `{{parameters.x}}`. */
   readonly parameters: Parameters;
+  /** Table formatters registered by the domain (`{{mme.orders|mmeTable}}`): markdown built from escaped cells. */
+  readonly tableFormatters: Readonly<Record<string, TableFormatter>>;
   readonly overrideReason: (code: string) => Coding | undefined;
   readonly dataVersions: readonly string[];
   /** Facts recorded in the card's provenance extension. */
@@ -46,9 +49,11 @@ export function renderCard(input: RenderInput): Card {
       } else if (part.name.startsWith('params.')) {
         const param = rule.event.params[part.name.slice('params.'.length)];
         out += typeof param === 'string' && !part.formatter ? fill(param, markdown) : formatValue(param, part.formatter);
+      } else if (part.formatter && Object.hasOwn(input.tableFormatters, part.formatter)) {
+        out += markdownTable(input.tableFormatters[part.formatter]!, lookup(part.name));
       } else {
         const formatted = formatValue(lookup(part.name), part.formatter);
-        out += markdown && !producesMarkdown(part.formatter) ? escapeMarkdown(formatted) : formatted;
+        out += markdown ? escapeMarkdown(formatted) : formatted;
       }
     }
     return out;

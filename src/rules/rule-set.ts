@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { z } from 'zod';
-import type { Domain, FactDefinition, KnowledgeTables } from './domain.js';
+import type { FactDefinition } from '../knowledge/facts.js';
+import type { KnowledgeTables } from '../knowledge/table.js';
+import type { Domain } from './domain.js';
 import { readJsonFiles, type JsonFile } from '../knowledge/json-files.js';
 import type { KnowledgeTable } from '../knowledge/table.js';
 import { knowledgeTableSchema } from '../knowledge/table.js';
@@ -191,6 +193,11 @@ interface CheckContext<K> {
   readonly serviceIds: ReadonlySet<string>;
 }
 
+/** A built-in formatter, or a table formatter the domain registered. */
+function knownFormatter(name: string, ctx: CheckContext<unknown>): boolean {
+  return Object.hasOwn(FORMATTERS, name) || Object.hasOwn(ctx.domain.tableFormatters ?? {}, name);
+}
+
 function factIndex(domain: Domain<unknown>): Map<string, FactDefinition> {
   return new Map(domain.facts.map((f) => [f.name, f]));
 }
@@ -256,7 +263,7 @@ function checkRules(rules: LoadedRule[], ctx: CheckContext<unknown>): void {
       if (typeof value !== 'string') continue;
       for (const ph of placeholdersIn(value)) {
         const where = `event.params.${key}`;
-        if (ph.formatter && !FORMATTERS[ph.formatter]) problem(where, `unknown formatter '${ph.formatter}' in ${ph.raw}`);
+        if (ph.formatter && !knownFormatter(ph.formatter, ctx)) problem(where, `unknown formatter '${ph.formatter}' in ${ph.raw}`);
         if (ph.name.startsWith('params.')) problem(where, `a parameter cannot refer to another parameter (${ph.raw})`);
         else if (ph.name.startsWith('settings.')) {
           if (!Object.hasOwn(ctx.domain.settings, ph.name.slice(9))) problem(where, `unknown setting in ${ph.raw}`);
@@ -295,8 +302,8 @@ function checkTemplates(templates: ReadonlyMap<string, LoadedTemplate>, ctx: Che
       for (const bad of malformedPlaceholders(text)) ctx.problems.push({ file, path: field, message: `malformed placeholder ${bad}` });
       for (const ph of placeholdersIn(text)) {
         const [root, ...rest] = ph.name.split('.');
-        if (ph.formatter && !FORMATTERS[ph.formatter]) {
-          ctx.problems.push({ file, path: field, message: `unknown formatter '${ph.formatter}' in ${ph.raw}${suggest(ph.formatter, Object.keys(FORMATTERS))}` });
+        if (ph.formatter && !knownFormatter(ph.formatter, ctx)) {
+          ctx.problems.push({ file, path: field, message: `unknown formatter '${ph.formatter}' in ${ph.raw}${suggest(ph.formatter, [...Object.keys(FORMATTERS), ...Object.keys(ctx.domain.tableFormatters ?? {})])}` });
         }
         if (root === 'params') continue;
         if (root === 'settings') {

@@ -1,7 +1,6 @@
 import { Engine, Fact, type RuleProperties, type RuleResult, type TopLevelCondition } from 'json-rules-engine';
-import type { Decision, DecisionEngine } from '../cds/hook-handler.js';
 import type { Card } from '../cds/types.js';
-import type { PatientContext } from '../clinical/patient-context.js';
+import type { FactSnapshot } from '../knowledge/facts.js';
 import type { Domain } from './domain.js';
 import type { FileProblem } from '../knowledge/problems.js';
 import { RuleSetError } from './problems.js';
@@ -30,6 +29,28 @@ export interface RuleTrace {
   readonly conditions: unknown;
   /** Values of the named parameters (rules/parameters.json) the rule used. */
   readonly parameters: Readonly<Record<string, number | string>>;
+}
+
+/** The cards of one call, in order (critical first), and the per-rule trace when asked for. */
+export interface Decision {
+  readonly cards: Card[];
+  /** Per-rule explanation, only produced when debug was asked for. */
+  readonly trace?: readonly RuleTrace[];
+}
+
+export interface DecideInput {
+  readonly serviceId: string;
+  /** The facts of this call, computed from the knowledge of the same serving set (see `serving()`). */
+  readonly facts: FactSnapshot;
+  /** Patient of the call (the subject of the orders suggestions create). */
+  readonly patientId: string;
+  readonly debug: boolean;
+}
+
+/** One rule set as it serves a call: the knowledge the facts are computed with and the rules that decide on them, never mixed with another set. */
+export interface ServingRuleSet<K> {
+  readonly knowledge: K;
+  decide(input: DecideInput): Promise<Decision>;
 }
 
 export interface RuleSetSummary {
@@ -163,7 +184,7 @@ class RuleGroup {
   }
 }
 
-export class RuleRuntime<K> implements DecisionEngine {
+export class RuleRuntime<K> {
   private current: CompiledRuleSet<K>;
   private lastReloadProblems: readonly FileProblem[] = [];
   private lastReloadAt: Date | undefined;
@@ -188,7 +209,7 @@ export class RuleRuntime<K> implements DecisionEngine {
    * the current one. An invalid or failing set is rejected, and the current
    * one keeps serving.
    */
-  async reload(verify?: (candidate: DecisionEngine) => Promise<readonly FileProblem[]>): Promise<{ ok: true; summary: RuleSetSummary } | { ok: false; problems: readonly FileProblem[] }> {
+  async reload(verify?: (candidate: RuleRuntime<K>) => Promise<readonly FileProblem[]>): Promise<{ ok: true; summary: RuleSetSummary } | { ok: false; problems: readonly FileProblem[] }> {
     this.lastReloadAt = new Date();
     let candidate: CompiledRuleSet<K>;
     try {
@@ -245,52 +266,58 @@ export class RuleRuntime<K> implements DecisionEngine {
     };
   }
 
-  async decide(input: { serviceId: string; context: PatientContext; debug: boolean }): Promise<Decision> {
-    const set = this.current; // one rule set for the whole call
-    const snapshot = this.domain.computeFacts(input.context, set.data.knowledge);
-    const trace: RuleTrace[] = [];
-    const fired: { rule: LoadedRule; subject: string; facts: Record<string, unknown> }[] = [];
-
-    const runScope = async (scope: 'patient' | 'order', subject: string, facts: Record<string, unknown>) => {
-      const group = set.groups.get(`${input.serviceId}|${scope}`);
-      if (!group || group.size === 0) return;
-      await group.run(facts, input.debug, (result) => {
-        for (const r of result.results) fired.push({ rule: set.rulesById.get(r.name as string)!, subject, facts });
-        if (input.debug) for (const r of [...result.results, ...result.failureResults]) trace.push(traceOf(r, subject, set.parametersUsed.get(String(r.name)) ?? {}));
-      });
-    };
-
-    // The snapshot is this call's own; an order's facts are looked up over the patient's
-    // (prototype chain) instead of copying 50+ patient facts for every order.
-    const patientFacts = snapshot.patient;
-    await runScope('patient', 'patient', patientFacts);
-    for (const order of snapshot.orders) await runScope('order', order.ref, Object.assign(Object.create(patientFacts) as Record<string, unknown>, order.facts));
-
-    const superseded = new Set<string>();
-    for (const f of fired) for (const s of f.rule.definition.supersedes ?? []) superseded.add(`${s}|${f.subject}`);
-    const cards: { card: Card; priority: number }[] = [];
-    for (const f of fired) {
-      if (superseded.has(`${f.rule.definition.id}|${f.subject}`)) continue;
-      const rule = f.rule.definition;
-      const template = set.data.templates.get(rule.event.card)!.template;
-      const card = renderCard({
-        template,
-        rule,
-        facts: f.facts,
-        settings: this.domain.settings,
-        parameters: set.data.parameters,
-        overrideReason: (code) => this.domain.overrideReason(set.data.knowledge, code),
-        dataVersions: snapshot.dataVersions,
-        provenanceFacts: set.provenanceFacts.get(rule.id) ?? [],
-        provenanceParameters: set.parametersUsed.get(rule.id) ?? {},
-        ruleSet: set.data.contentHash,
-        patientId: input.context.patientId,
-      });
-      cards.push({ card, priority: rule.priority });
-    }
-    cards.sort((a, b) => severity(b.card) - severity(a.card) || b.priority - a.priority);
-    return { cards: cards.map((c) => c.card), ...(input.debug ? { trace } : {}) };
+  /** The set serving now, for one call: compute the facts with its knowledge, then let it decide. */
+  serving(): ServingRuleSet<K> {
+    const set = this.current;
+    return { knowledge: set.data.knowledge, decide: (input) => decide(set, this.domain, input) };
   }
+}
+
+async function decide<K>(set: CompiledRuleSet<K>, domain: Domain<K>, input: DecideInput): Promise<Decision> {
+  const snapshot = input.facts;
+  const trace: RuleTrace[] = [];
+  const fired: { rule: LoadedRule; subject: string; facts: Record<string, unknown> }[] = [];
+
+  const runScope = async (scope: 'patient' | 'order', subject: string, facts: Record<string, unknown>) => {
+    const group = set.groups.get(`${input.serviceId}|${scope}`);
+    if (!group || group.size === 0) return;
+    await group.run(facts, input.debug, (result) => {
+      for (const r of result.results) fired.push({ rule: set.rulesById.get(r.name as string)!, subject, facts });
+      if (input.debug) for (const r of [...result.results, ...result.failureResults]) trace.push(traceOf(r, subject, set.parametersUsed.get(String(r.name)) ?? {}));
+    });
+  };
+
+  // The snapshot is this call's own; an order's facts are looked up over the patient's
+  // (prototype chain) instead of copying 50+ patient facts for every order.
+  const patientFacts = snapshot.patient as Record<string, unknown>;
+  await runScope('patient', 'patient', patientFacts);
+  for (const order of snapshot.orders) await runScope('order', order.ref, Object.assign(Object.create(patientFacts) as Record<string, unknown>, order.facts));
+
+  const superseded = new Set<string>();
+  for (const f of fired) for (const s of f.rule.definition.supersedes ?? []) superseded.add(`${s}|${f.subject}`);
+  const cards: { card: Card; priority: number }[] = [];
+  for (const f of fired) {
+    if (superseded.has(`${f.rule.definition.id}|${f.subject}`)) continue;
+    const rule = f.rule.definition;
+    const template = set.data.templates.get(rule.event.card)!.template;
+    const card = renderCard({
+      template,
+      rule,
+      facts: f.facts,
+      settings: domain.settings,
+      parameters: set.data.parameters,
+      tableFormatters: domain.tableFormatters ?? {},
+      overrideReason: (code) => domain.overrideReason(set.data.knowledge, code),
+      dataVersions: snapshot.dataVersions,
+      provenanceFacts: set.provenanceFacts.get(rule.id) ?? [],
+      provenanceParameters: set.parametersUsed.get(rule.id) ?? {},
+      ruleSet: set.data.contentHash,
+      patientId: input.patientId,
+    });
+    cards.push({ card, priority: rule.priority });
+  }
+  cards.sort((a, b) => severity(b.card) - severity(a.card) || b.priority - a.priority);
+  return { cards: cards.map((c) => c.card), ...(input.debug ? { trace } : {}) };
 }
 
 function compile<K>(dirs: RuleSetDirs, domain: Domain<K>, serviceIds: readonly string[]): CompiledRuleSet<K> {

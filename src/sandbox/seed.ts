@@ -1,5 +1,5 @@
 import type { FhirResource, Practitioner } from 'fhir/r4';
-import { expandPatient, prefetchGroups, type CompactPatient } from '../rules/scenarios/compact-patient.js';
+import { expandPatient, prefetchGroups, type CompactPatient } from '../pipeline/scenarios/compact-patient.js';
 
 /**
  * Synthetic patients of the demo EHR, one per story of the product. Built with

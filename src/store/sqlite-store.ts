@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { ExceptionOnFile } from '../clinical/exceptions.js';
 import type {
-  ExceptionOnFile,
   ExceptionQuery,
   FeedbackQuery,
   FeedbackRecord,

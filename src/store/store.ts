@@ -1,7 +1,11 @@
+import type { ExceptionOnFile } from '../clinical/exceptions.js';
+
 /**
  * Persistence behind a small interface, so a server database can replace the
- * embedded SQLite file later. Every write method returns only after the data
- * is committed.
+ * embedded SQLite file. Feedback and the exceptions it justifies are committed
+ * before `recordFeedback` returns; issued cards are queued and committed in
+ * groups shortly after (`recordIssuedCards` returns at once; feedback commits
+ * the cards it refers to with itself).
  */
 export interface IssuedCard {
   readonly uuid: string;
@@ -47,29 +51,6 @@ export interface FeedbackQuery {
   readonly limit?: number;
 }
 
-/**
- * A justified exception: a prescriber overrode an alert with a reason, so the
- * same alert for this patient stays quiet until `expiresAt`, unless what was
- * justified changes materially (see `justified`).
- */
-export interface ExceptionOnFile {
-  readonly id: string;
-  readonly patientId: string;
-  /** The alert family it quiets (card topic: mme, pgx, cns-depressant, er-la, pdmp, ...). */
-  readonly topic: string;
-  readonly ruleId: string;
-  readonly reasonCode: string;
-  readonly reasonDisplay: string;
-  readonly userId: string;
-  readonly source: 'feedback' | 'detected-issue';
-  readonly createdAt: Date;
-  readonly expiresAt: Date;
-  /** Values at the time of justification (e.g. total MME, drug), to detect material change. */
-  readonly justified: Readonly<Record<string, unknown>>;
-  readonly comment?: string;
-  readonly cardUuid?: string;
-}
-
 export interface ExceptionQuery {
   readonly patientId?: string;
   readonly ruleId?: string;
@@ -91,6 +72,7 @@ export interface RuleActivity {
 }
 
 export interface Store {
+  /** Queues the cards of one hook call for the next group commit; never throws for a full or locked store (the cards are kept and retried). */
   recordIssuedCards(cards: readonly IssuedCard[]): void;
   findIssuedCard(uuid: string): IssuedCard | undefined;
   /** Stores the records in one transaction; identical feedback already on file is not stored twice. */

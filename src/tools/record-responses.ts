@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { handleHook } from '../cds/hook-handler.js';
-import { loadScenarios, runScenario } from '../rules/scenarios/scenario.js';
+import { runHook } from '../pipeline/hook.js';
+import { loadScenarios, runScenario } from '../pipeline/scenarios/scenario.js';
 import { findService, services } from '../services/index.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { loadRuntimeOrExit } from './rule-tools.js';
@@ -27,7 +27,7 @@ const now = new Date('2026-06-01T12:00:00Z');
 for (const name of fs.existsSync(fixtures) ? fs.readdirSync(fixtures) : []) {
   const body = JSON.parse(fs.readFileSync(path.join(fixtures, name), 'utf8')) as { hook: string };
   for (const service of services.filter((s) => s.definition.hook === body.hook)) {
-    const outcome = await handleHook(findService(service.definition.id)!, body, { engine: runtime, store, prefetch: { timeoutMs: 1000, maxPages: 1 }, cardTtlMs: 60_000, now: () => now }, { debug: false });
+    const outcome = await runHook(findService(service.definition.id)!, body, { rules: runtime, store, prefetch: { timeoutMs: 1000, maxPages: 1 }, cardTtlMs: 60_000, now: () => now }, { debug: false });
     responses[`fixture ${name} :: ${service.definition.id}`] = outcome.response;
   }
 }

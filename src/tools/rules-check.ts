@@ -1,7 +1,7 @@
 import { SUMMARY_MAX_LENGTH } from '../cds/card-builder.js';
 import { cardSpecProblems } from '../cds/card-spec.js';
 import { renderCard } from '../rules/render.js';
-import { painDomain } from '../clinical/domain.js';
+import { painDomain } from '../pipeline/pain-domain.js';
 import { loadConfig } from '../config.js';
 import type { Domain } from '../rules/domain.js';
 import { indent, loadRuntimeOrExit } from './rule-tools.js';
@@ -30,6 +30,7 @@ for (const { file, definition: rule } of data.rules) {
       rule,
       facts,
       settings: domain.settings,
+      tableFormatters: domain.tableFormatters ?? {},
       parameters: data.parameters,
       overrideReason: (code) => domain.overrideReason(data.knowledge, code),
       dataVersions: data.dataVersions,

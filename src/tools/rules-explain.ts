@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { patientContextFor } from '../cds/hook-handler.js';
+import { decideFor, patientContextFor } from '../pipeline/hook.js';
 import { parseHookRequest } from '../cds/hook-request.js';
 import { resolvePrefetch } from '../cds/prefetch.js';
 import { findService, services } from '../services/index.js';
@@ -27,7 +27,7 @@ const { runtime } = loadRuntimeOrExit();
 const request = parseHookRequest(body, service.definition.hook);
 const prefetch = await resolvePrefetch(request, { templates: service.definition.prefetch, required: [] }, { timeoutMs: 1000, maxPages: 1 });
 const context = patientContextFor(request, prefetch, new Date());
-const decision = await runtime.decide({ serviceId: service.definition.id, context, debug: true });
+const decision = await decideFor(runtime, service.definition.id, context, true);
 console.log(`Service ${service.definition.id}: ${decision.cards.length} card(s)`);
 for (const c of decision.cards) console.log(`  [${c.indicator}] ${c.summary}  (rule ${c.extension[PROVENANCE_EXTENSION].ruleId})`);
 for (const u of prefetch.unavailable) console.log(`  not available: ${u.key} (${u.reason})`);

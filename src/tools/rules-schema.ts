@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { cardTemplate, namedConditionsFile, ruleFile } from '../rules/schemas.js';
-import { scenarioSchema } from '../rules/scenarios/scenario.js';
+import { scenarioSchema } from '../pipeline/scenarios/scenario.js';
 
 /**
  * `npm run rules:schema`: writes the JSON Schemas of the editable formats to

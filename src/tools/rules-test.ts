@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { runScenario, loadScenarios } from '../rules/scenarios/scenario.js';
+import { runScenario, loadScenarios } from '../pipeline/scenarios/scenario.js';
 import { formatProblems } from '../knowledge/problems.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { indent, loadRuntimeOrExit } from './rule-tools.js';

@@ -1,5 +1,5 @@
 import { buildPatientContext } from '../../src/clinical/patient-context.js';
-import { expandPatient, hookRequestFor, prefetchGroups, type CompactPatient } from '../../src/rules/scenarios/compact-patient.js';
+import { expandPatient, hookRequestFor, prefetchGroups, type CompactPatient } from '../../src/pipeline/scenarios/compact-patient.js';
 
 export const NOW = new Date('2026-06-01T12:00:00Z');
 

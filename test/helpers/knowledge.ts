@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { painDomain, type PainKnowledge } from '../../src/clinical/domain.js';
+import { painDomain } from '../../src/pipeline/pain-domain.js';
+import type { PainKnowledge } from '../../src/clinical/knowledge.js';
 import { loadConfig } from '../../src/config.js';
 import { RuleRuntime } from '../../src/rules/runtime.js';
 import { services } from '../../src/services/index.js';

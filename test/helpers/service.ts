@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
 import supertest from 'supertest';
-import type { PainKnowledge } from '../../src/clinical/domain.js';
+import type { PainKnowledge } from '../../src/clinical/knowledge.js';
 import { composeService, type ComposedService } from '../../src/compose.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';

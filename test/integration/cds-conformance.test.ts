@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createFhirServer } from '../../src/sandbox/fhir-server.js';
-import { expandPatient, prefetchGroups } from '../../src/rules/scenarios/compact-patient.js';
+import { expandPatient, prefetchGroups } from '../../src/pipeline/scenarios/compact-patient.js';
 import { hookBody, NOW, SERVICE_IDS, CODEINE_DRAFT, type Hook } from '../helpers/hooks.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 

@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { painDomain } from '../../src/clinical/domain.js';
+import { painDomain } from '../../src/pipeline/pain-domain.js';
 import { loadConfig } from '../../src/config.js';
 import { PROVENANCE_EXTENSION } from '../../src/cds/types.js';
 import { RuleSetError } from '../../src/rules/problems.js';
 import { RuleRuntime } from '../../src/rules/runtime.js';
 import { services } from '../../src/services/index.js';
 import { contextFor } from '../helpers/hooks.js';
+import { decideFor } from '../../src/pipeline/hook.js';
 import { REPO_ROOT } from '../helpers/service.js';
 
 /**
@@ -93,7 +94,7 @@ describe('parameter references', () => {
     const runtime = RuleRuntime.load(dirs, domain, SERVICE_IDS);
     // Oxycodone 10 mg, 2 tablets every 6 hours: 120 MME/day; 1 tablet every 8 hours: 45 MME/day.
     const oxy = (dose: number, period: number) => ({ drafts: [{ id: 'o', rxnorm: '1049683', display: 'Oxycodone Hydrochloride 10 MG Oral Tablet', dose, frequency: 1, period, periodUnit: 'h' as const }] });
-    const fired = async (patient: ReturnType<typeof oxy>) => (await runtime.decide({ serviceId: 'opioid-order-sign', context: contextFor(patient), debug: false })).cards.find((c) => c.extension[PROVENANCE_EXTENSION].ruleId === 'test-parameter');
+    const fired = async (patient: ReturnType<typeof oxy>) => (await decideFor(runtime, 'opioid-order-sign', contextFor(patient))).cards.find((c) => c.extension[PROVENANCE_EXTENSION].ruleId === 'test-parameter');
     const high = await fired(oxy(2, 6));
     expect(high?.summary).toBe('At or above 80 MME/day: 120 MME/day');
     expect(high?.extension[PROVENANCE_EXTENSION].values.parameters).toEqual({ 'mme.high': 80 });

@@ -3,15 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { cardSpecProblems } from '../../src/cds/card-spec.js';
-import { painDomain } from '../../src/clinical/domain.js';
+import { painDomain } from '../../src/pipeline/pain-domain.js';
 import { loadConfig } from '../../src/config.js';
 import { PROVENANCE_EXTENSION } from '../../src/cds/types.js';
 import { RuleSetError } from '../../src/rules/problems.js';
 import { renderCard } from '../../src/rules/render.js';
 import { RuleRuntime } from '../../src/rules/runtime.js';
-import type { expandPatient } from '../../src/rules/scenarios/compact-patient.js';
+import type { expandPatient } from '../../src/pipeline/scenarios/compact-patient.js';
 import { contextFor } from '../helpers/hooks.js';
 import { services } from '../../src/services/index.js';
+import { decideFor } from '../../src/pipeline/hook.js';
+import type { PainKnowledge } from '../../src/clinical/knowledge.js';
 import { REPO_ROOT } from '../helpers/service.js';
 
 const SERVICE_IDS = services.map((s) => s.definition.id);
@@ -159,6 +161,7 @@ describe('contract', () => {
         rule,
         facts: examples,
         settings: domain.settings,
+        tableFormatters: domain.tableFormatters ?? {},
         parameters: runtime.data.parameters,
         overrideReason: (code) => domain.overrideReason(runtime.knowledge, code),
         dataVersions: runtime.data.dataVersions,
@@ -181,6 +184,7 @@ describe('contract', () => {
       rule,
       facts: { ...examples, 'cyp2d6.basis': hostile },
       settings: domain.settings,
+      tableFormatters: domain.tableFormatters ?? {},
       parameters: runtime.data.parameters,
       overrideReason: (code) => domain.overrideReason(runtime.knowledge, code),
       dataVersions: runtime.data.dataVersions,
@@ -202,12 +206,12 @@ describe('reload', () => {
   const codeine = { id: 'd1', rxnorm: '993781', display: 'Acetaminophen 300 MG / Codeine Phosphate 30 MG Oral Tablet', dose: 1, frequency: 4 };
   const oxy = { id: 'd2', rxnorm: '1049683', display: 'Oxycodone Hydrochloride 10 MG Oral Tablet', dose: 1, frequency: 4 };
   const now = new Date('2026-06-01T00:00:00Z');
-  const firedRules = async (rt: RuleRuntime<unknown>, serviceId: string, patient: Parameters<typeof expandPatient>[0]) =>
-    (await rt.decide({ serviceId, context: contextFor(patient, now), debug: false })).cards.map((c) => c.extension[PROVENANCE_EXTENSION].ruleId);
+  const firedRules = async (rt: RuleRuntime<PainKnowledge>, serviceId: string, patient: Parameters<typeof expandPatient>[0]) =>
+    (await decideFor(rt, serviceId, contextFor(patient, now))).cards.map((c) => c.extension[PROVENANCE_EXTENSION].ruleId);
 
   test('a valid change is picked up; an invalid one is rejected and the old set keeps serving, while requests run', async () => {
     const dirs = copyRuleSet();
-    const rt = RuleRuntime.load(dirs, domain, SERVICE_IDS) as RuleRuntime<unknown>;
+    const rt = RuleRuntime.load(dirs, domain, SERVICE_IDS);
     // 60 MME: fires the 50 rule, not the 90 rule.
     expect(await firedRules(rt, 'opioid-order-sign', { drafts: [oxy] })).toContain('mme-50-reached');
 
@@ -249,7 +253,7 @@ describe('concurrency', () => {
     const calls = Array.from({ length: 300 }, (_, i) => {
       const kind = kinds[i % kinds.length]!;
       const context = contextFor({ id: `p${i}`, ...kind.patient }, now);
-      return rt.decide({ serviceId: 'opioid-order-select', context, debug: false }).then((d) => ({ i, kind, d }));
+      return decideFor(rt, 'opioid-order-select', context).then((d) => ({ i, kind, d }));
     });
     for (const { i, kind, d } of await Promise.all(calls)) {
       expect(d.cards.map((c) => c.extension[PROVENANCE_EXTENSION].ruleId).sort(), `call ${i}`).toEqual([...kind.expect].sort());

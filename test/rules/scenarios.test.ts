@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { painDomain } from '../../src/clinical/domain.js';
+import { painDomain } from '../../src/pipeline/pain-domain.js';
 import { loadConfig } from '../../src/config.js';
 import { RuleRuntime } from '../../src/rules/runtime.js';
-import { loadScenarios, runScenario } from '../../src/rules/scenarios/scenario.js';
+import { loadScenarios, runScenario } from '../../src/pipeline/scenarios/scenario.js';
 import { services } from '../../src/services/index.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { REPO_ROOT } from '../helpers/service.js';

@@ -1,4 +1,4 @@
-import type { FactDefinition } from '../../rules/domain.js';
+import type { FactDefinition } from '../../knowledge/facts.js';
 
 /**
  * Every fact a rule or card template may name, with its type and a typical

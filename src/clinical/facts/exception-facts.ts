@@ -1,4 +1,4 @@
-import type { ExceptionOnFile } from '../../store/store.js';
+import type { ExceptionOnFile } from '../exceptions.js';
 import { applicableException, describeException, exceptionsFromDetectedIssues } from '../exceptions.js';
 import type { OverrideReasonTable } from '../override-reasons.js';
 import type { PatientContext } from '../patient-context.js';

@@ -1,5 +1,5 @@
 import type { MedicationRequest, MedicationStatement } from 'fhir/r4';
-import type { PainKnowledge } from '../domain.js';
+import type { PainKnowledge } from '../knowledge.js';
 import { drugName, isActiveUse } from '../medication.js';
 import { assessTolerance, computeMmeSummary, identifyOpioid, toleranceRestriction, type MmeSummary, type ToleranceStatus } from '../mme/index.js';
 import { isBreastfeeding, overdoseRiskConditions, toleranceLossEvent } from '../overdose-risk.js';

@@ -1,6 +1,6 @@
 import type { Condition, MedicationRequest, Observation } from 'fhir/r4';
 import { describe, expect, test } from 'vitest';
-import { computePainFacts } from '../../../src/clinical/domain.js';
+import { computePainFacts } from '../../../src/clinical/facts/index.js';
 import { assessTolerance } from '../../../src/clinical/mme/index.js';
 import { isBreastfeeding, overdoseRiskConditions } from '../../../src/clinical/overdose-risk.js';
 import { buildPatientContext } from '../../../src/clinical/patient-context.js';

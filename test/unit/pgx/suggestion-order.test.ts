@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { painDomain } from '../../../src/clinical/domain.js';
+import { painDomain } from '../../../src/pipeline/pain-domain.js';
 import { loadConfig } from '../../../src/config.js';
 import type { Card } from '../../../src/cds/types.js';
 import { RuleRuntime } from '../../../src/rules/runtime.js';
-import type { CompactPatient } from '../../../src/rules/scenarios/compact-patient.js';
-import { runScenario, scenarioSchema } from '../../../src/rules/scenarios/scenario.js';
+import type { CompactPatient } from '../../../src/pipeline/scenarios/compact-patient.js';
+import { runScenario, scenarioSchema } from '../../../src/pipeline/scenarios/scenario.js';
 import { services } from '../../../src/services/index.js';
 import { openSqliteStore } from '../../../src/store/sqlite-store.js';
 import { REPO_ROOT } from '../../helpers/service.js';

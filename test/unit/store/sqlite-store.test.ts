@@ -4,7 +4,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
 import { openSqliteStore } from '../../../src/store/sqlite-store.js';
-import type { ExceptionOnFile, IssuedCard, Store, StoreUnavailableError } from '../../../src/store/store.js';
+import type { ExceptionOnFile } from '../../../src/clinical/exceptions.js';
+import type { IssuedCard, Store, StoreUnavailableError } from '../../../src/store/store.js';
 
 /**
  * The SQLite store on a real file: issued cards are committed in groups a few

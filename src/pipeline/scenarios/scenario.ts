@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { handleHook, type DecisionEngine } from '../../cds/hook-handler.js';
+import type { PainKnowledge } from '../../clinical/knowledge.js';
+import type { RuleRuntime } from '../../rules/runtime.js';
+import { runHook } from '../hook.js';
 import { PROVENANCE_EXTENSION, type Card } from '../../cds/types.js';
 import { findService } from '../../services/index.js';
 import type { Store } from '../../store/store.js';
@@ -75,7 +77,7 @@ export interface ScenarioResult {
   readonly cards: Card[];
 }
 
-export async function runScenario(loaded: LoadedScenario, engine: DecisionEngine, store: Store): Promise<ScenarioResult> {
+export async function runScenario(loaded: LoadedScenario, rules: RuleRuntime<PainKnowledge>, store: Store): Promise<ScenarioResult> {
   const { scenario, file } = loaded;
   const failures: string[] = [];
   const service = findService(scenario.service);
@@ -84,7 +86,7 @@ export async function runScenario(loaded: LoadedScenario, engine: DecisionEngine
   const body = scenario.request ?? hookRequestFor(service.definition.hook, scenario.patient!, now);
   let cards: Card[] = [];
   try {
-    const outcome = await handleHook(service, body, { engine, store, prefetch: { timeoutMs: 1000, maxPages: 1 }, cardTtlMs: 60_000, now: () => now }, { debug: false });
+    const outcome = await runHook(service, body, { rules, store, prefetch: { timeoutMs: 1000, maxPages: 1 }, cardTtlMs: 60_000, now: () => now }, { debug: false });
     cards = outcome.response.cards;
   } catch (e) {
     return { name: scenario.name, file, passed: false, failures: [`the hook call failed: ${(e as Error).message}`], cards };

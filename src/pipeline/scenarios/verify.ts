@@ -1,4 +1,5 @@
-import type { DecisionEngine } from '../../cds/hook-handler.js';
+import type { PainKnowledge } from '../../clinical/knowledge.js';
+import type { RuleRuntime } from '../../rules/runtime.js';
 import type { Store } from '../../store/store.js';
 import type { FileProblem } from '../../knowledge/problems.js';
 import { loadScenarios, runScenario } from './scenario.js';
@@ -9,7 +10,7 @@ import { loadScenarios, runScenario } from './scenario.js';
  * that breaks an expected card never reaches a prescriber. Each failure is a
  * problem naming the scenario file and the scenario.
  */
-export function scenarioGate(testsDir: string, scratchStore: () => Store): (candidate: DecisionEngine) => Promise<FileProblem[]> {
+export function scenarioGate(testsDir: string, scratchStore: () => Store): (candidate: RuleRuntime<PainKnowledge>) => Promise<FileProblem[]> {
   return async (candidate) => {
     const { scenarios, problems } = loadScenarios(testsDir);
     if (problems.length > 0) return problems;

@@ -1,0 +1,29 @@
+/**
+ * The tables pain-management cards show, as column definitions: the rule
+ * layer builds the markdown (escaping every cell), the clinical layer says
+ * what the columns are. Registered with the rule layer by src/pipeline/pain-domain.ts.
+ */
+export interface CardTable {
+  readonly columns: readonly { readonly header: string; readonly cell: (row: Readonly<Record<string, unknown>>) => unknown }[];
+}
+
+export const CARD_TABLES: Readonly<Record<string, CardTable>> = {
+  /** Per-order MME breakdown (items of the `mme.orders` fact). */
+  mmeTable: {
+    columns: [
+      { header: 'Order', cell: (o) => `${String(o.drug)}${o.isDraft ? ' (this order)' : ''}` },
+      { header: 'Sig', cell: (o) => o.sig },
+      { header: 'Daily amount', cell: (o) => o.dailyAmount },
+      { header: 'Factor', cell: (o) => o.factor },
+      { header: 'MME/day', cell: (o) => o.mme },
+    ],
+  },
+  /** Drug-by-drug CYP2D6 impact (items of the `cyp2d6.analgesics` fact). */
+  analgesicTable: {
+    columns: [
+      { header: 'Analgesic', cell: (a) => a.drug },
+      { header: 'Affected by CYP2D6 here', cell: (a) => (a.affected === true ? 'yes' : a.affected === false ? 'no' : 'unknown') },
+      { header: 'CPIC advice', cell: (a) => a.advice },
+    ],
+  },
+};

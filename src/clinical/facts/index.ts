@@ -1,0 +1,41 @@
+import type { MedicationRequest, MedicationStatement } from 'fhir/r4';
+import type { FactSnapshot } from '../../knowledge/facts.js';
+import type { PainKnowledge } from '../knowledge.js';
+import { isActiveUse } from '../medication.js';
+import type { PatientContext } from '../patient-context.js';
+import { assessCyp2d6 } from '../pgx/index.js';
+import { paediatricFacts } from '../pgx/paediatric.js';
+import { dataAvailabilityFacts } from './data-facts.js';
+import { exceptionOrderFacts, exceptionPatientFacts, exceptionsOnFile, pdmpReviewedByOverride } from './exception-facts.js';
+import { mmeOrderFacts, mmePatientFacts } from './mme-facts.js';
+import { pgxPatientFacts } from './pgx-facts.js';
+
+/**
+ * Every fact of one hook call, from its patient context: what the rules
+ * compare and the cards show (the names and types are in catalog.ts). Pure:
+ * no I/O, no rule engine. Each family of facts comes from its own module; a
+ * new family is one more producer merged here.
+ */
+export function computePainFacts(context: PatientContext, k: PainKnowledge): FactSnapshot {
+  const records: (MedicationRequest | MedicationStatement)[] = [...context.medicationRequests, ...context.medicationStatements];
+  const active = records.filter(isActiveUse);
+  const cyp2d6 = assessCyp2d6({ observations: context.observations, activeMedications: active, resolveMedication: context.resolveMedication }, k.cyp2d6);
+  const exceptions = exceptionsOnFile(context, k.overrideReasons);
+  const mme = mmePatientFacts(context, records, k, pdmpReviewedByOverride(exceptions, k.overrideReasons));
+  // Object.assign rather than spread: V8 copies these large records (50+ keys) an order of magnitude faster.
+  const patient = Object.assign(
+    {},
+    dataAvailabilityFacts(context),
+    pgxPatientFacts(cyp2d6, k.cyp2d6),
+    paediatricFacts(context, k.valueSets, k.paediatric),
+    mme.facts,
+    exceptionPatientFacts(exceptions, context.now, { mmeTotal: mme.summary.total, cnsClasses: stringList(mme.facts['cns.classes']) }),
+  );
+  const orders = context.ordersUnderConsideration.map((order) => {
+    const facts = mmeOrderFacts(order, mme.summary, context, k);
+    return { ref: facts['order.ref'] as string, facts: Object.assign(facts, exceptionOrderFacts(exceptions, context.now, facts['order.ingredient'] as string | null, patient['cyp2d6.riskPhenotype'] as string | null)) };
+  });
+  return { patient, orders, dataVersions: [...cyp2d6.dataVersions, ...k.dataVersions.mme] };
+}
+
+const stringList = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);

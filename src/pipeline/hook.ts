@@ -1,0 +1,121 @@
+import type { FhirResource } from 'fhir/r4';
+import { parseHookRequest } from '../cds/hook-request.js';
+import { checkResourceShapes } from '../cds/fhir-shape.js';
+import { resolvePrefetch, type PrefetchOptions, type ResolvedPrefetch } from '../cds/prefetch.js';
+import type { Card, CdsResponse, HookRequest } from '../cds/types.js';
+import { PROVENANCE_EXTENSION } from '../cds/types.js';
+import type { ExceptionOnFile } from '../clinical/exceptions.js';
+import { computePainFacts } from '../clinical/facts/index.js';
+import type { PainKnowledge } from '../clinical/knowledge.js';
+import { buildPatientContext, type PatientContext } from '../clinical/patient-context.js';
+import type { Decision, RuleRuntime, RuleTrace } from '../rules/runtime.js';
+import type { CdsService } from '../services/service.js';
+import { StoreUnavailableError, type IssuedCard, type Store } from '../store/store.js';
+
+/**
+ * THE straight line of one hook call, transport-free:
+ *
+ *   request -> prefetch -> patient context -> facts -> rules -> cards -> record
+ *
+ * The HTTP router (src/app.ts), the SMART app's summary call
+ * (src/pipeline/summary.ts) and the scenario runner (src/pipeline/scenarios/)
+ * all go through here, so none re-assembles the steps. A new capability plugs
+ * in as a fact producer (src/clinical/facts/index.ts) read by new rules and
+ * card templates (rules/, cards/).
+ */
+export interface HookDeps {
+  readonly rules: RuleRuntime<PainKnowledge>;
+  readonly store: Store;
+  readonly prefetch: PrefetchOptions;
+  readonly cardTtlMs: number;
+  readonly now: () => Date;
+}
+
+export interface HookOutcome {
+  readonly response: CdsResponse & { debug?: readonly RuleTrace[] };
+  readonly hookInstance: string;
+  readonly prefetchFetched: readonly string[];
+  readonly prefetchUnavailable: readonly string[];
+  /** Prefetch keys whose records of another patient were dropped. */
+  readonly prefetchOtherPatient: readonly string[];
+}
+
+export async function runHook(service: CdsService, body: unknown, deps: HookDeps, options: { debug: boolean; budget?: AbortSignal }): Promise<HookOutcome> {
+  // 1. The request, checked against the CDS Hooks schema of this hook.
+  const request = parseHookRequest(body, service.definition.hook);
+  // 2. Prefetch: given, or fetched from the FHIR server; only this patient's records; element types checked.
+  const prefetch = await prefetchFor(service, request, deps.prefetch, options.budget);
+  // 3. The patient context: one normalised snapshot, with the exceptions on file.
+  const now = deps.now();
+  const context = patientContextFor(request, prefetch, now, exceptionsOnFile(deps.store, request.context.patientId, now));
+  // 4-5. Facts, then rules -> cards.
+  const decision = await decideFor(deps.rules, service.definition.id, context, options.debug);
+  // 6. Record the cards issued, for feedback (queued: a full or locked store never takes the advice away).
+  deps.store.recordIssuedCards(decision.cards.map((card) => issuedCard(card, service.definition.id, request.hookInstance, context, now, deps.cardTtlMs)));
+  return {
+    response: options.debug && decision.trace !== undefined ? { cards: decision.cards, debug: decision.trace } : { cards: decision.cards },
+    hookInstance: request.hookInstance,
+    prefetchFetched: prefetch.fetched,
+    prefetchUnavailable: prefetch.unavailable.map((u) => u.key),
+    prefetchOtherPatient: prefetch.otherPatientKeys,
+  };
+}
+
+/** Steps 4 and 5 for a patient context: the facts, computed with the knowledge of the rule set that then decides on them (one set for the whole call). */
+export async function decideFor(rules: RuleRuntime<PainKnowledge>, serviceId: string, context: PatientContext, debug = false): Promise<Decision> {
+  const ruleSet = rules.serving();
+  const facts = computePainFacts(context, ruleSet.knowledge);
+  return ruleSet.decide({ serviceId, facts, patientId: context.patientId, debug });
+}
+
+/** Step 2 of a hook call: the prefetch templates of the service resolved, and the resources' element types checked. */
+export async function prefetchFor(
+  service: Pick<CdsService, 'definition' | 'requiredPrefetch'> | { definition: { prefetch: Readonly<Record<string, string>> }; requiredPrefetch: readonly string[] },
+  request: HookRequest,
+  options: PrefetchOptions,
+  budget?: AbortSignal,
+): Promise<ResolvedPrefetch> {
+  const resolved = await resolvePrefetch(request, { templates: service.definition.prefetch, required: service.requiredPrefetch }, { ...options, budget });
+  return checkResourceShapes((request.context.draftOrders ?? []) as readonly FhirResource[], resolved, service.requiredPrefetch);
+}
+
+/** Exceptions on file quiet repeat alerts; if the store cannot be read, the full alerts show (never the other way round). */
+export function exceptionsOnFile(store: Store, patientId: string, now: Date): ExceptionOnFile[] {
+  try {
+    return store.listExceptions({ patientId, validAt: now });
+  } catch (e) {
+    if (e instanceof StoreUnavailableError) return [];
+    throw e;
+  }
+}
+
+/** The patient context of a validated request and its resolved prefetch. */
+export function patientContextFor(request: HookRequest, prefetch: ResolvedPrefetch, now: Date, storedExceptions: readonly ExceptionOnFile[] = []): PatientContext {
+  return buildPatientContext({
+    now,
+    patientId: request.context.patientId,
+    userId: request.context.userId,
+    draftOrders: request.context.draftOrders ?? [],
+    selections: request.context.selections,
+    prefetchResources: prefetch.resources.values(),
+    unavailable: prefetch.unavailable,
+    storedExceptions,
+  });
+}
+
+function issuedCard(card: Card, serviceId: string, hookInstance: string, context: PatientContext, now: Date, ttlMs: number): IssuedCard {
+  const provenance = card.extension[PROVENANCE_EXTENSION];
+  return {
+    uuid: card.uuid,
+    serviceId,
+    ruleId: provenance.ruleId,
+    ruleVersion: provenance.ruleVersion,
+    patientId: context.patientId,
+    userId: context.userId,
+    hookInstance,
+    issuedAt: now,
+    expiresAt: new Date(now.getTime() + ttlMs),
+    suggestionUuids: (card.suggestions ?? []).map((s) => s.uuid),
+    values: provenance.values ?? {},
+  };
+}

@@ -1,0 +1,45 @@
+import type { MedicationRequest } from 'fhir/r4';
+import type { HookRequest } from '../cds/types.js';
+import type { PrefetchOptions } from '../cds/prefetch.js';
+import { exceptionsOnFile as documentedExceptions } from '../clinical/facts/exception-facts.js';
+import { computePainFacts } from '../clinical/facts/index.js';
+import type { PainKnowledge } from '../clinical/knowledge.js';
+import { mmeHistory } from '../clinical/mme/history.js';
+import type { RuleRuntime } from '../rules/runtime.js';
+import { opioidPatientView } from '../services/opioid-patient-view.js';
+import type { Store } from '../store/store.js';
+import { exceptionsOnFile, patientContextFor, prefetchFor } from './hook.js';
+
+/**
+ * The SMART app's picture of one patient, through the same line as a hook
+ * call (prefetch -> patient context -> facts) so the app shows the numbers the
+ * cards show: the patient-view prefetch plus every MedicationRequest (any
+ * status) for the dose history chart, read with the app's own token.
+ */
+const SUMMARY_SERVICE = {
+  definition: { prefetch: { ...opioidPatientView.definition.prefetch, orderHistory: 'MedicationRequest?patient={{context.patientId}}' } },
+  requiredPrefetch: ['patient'],
+};
+
+export async function patientSummary(request: HookRequest, deps: { rules: RuleRuntime<PainKnowledge>; store: Store; prefetch: PrefetchOptions; now: Date }) {
+  const prefetch = await prefetchFor(SUMMARY_SERVICE, request, deps.prefetch);
+  const now = deps.now;
+  // A store outage degrades as in hook calls: exceptions on file could not be read, the rest is shown.
+  const context = patientContextFor(request, prefetch, now, exceptionsOnFile(deps.store, request.context.patientId, now));
+  const { knowledge } = deps.rules.serving();
+  const facts = computePainFacts(context, knowledge).patient;
+  const pick = (prefix: string) => Object.fromEntries(Object.entries(facts).filter(([k]) => k.startsWith(prefix)));
+  const history = prefetch.resources.get('orderHistory');
+  return {
+    patient: context.patient ?? null,
+    cyp2d6: pick('cyp2d6.'),
+    mme: pick('mme.'),
+    safeguards: { ...pick('safeguards.'), ...pick('naloxone.'), ...pick('cns.'), ...pick('pdmp.'), ...pick('risk.') },
+    history: history ? mmeHistory(history.filter((r): r is MedicationRequest => r.resourceType === 'MedicationRequest'), now, knowledge.mme, context.resolveMedication) : null,
+    exceptions: documentedExceptions(context, knowledge.overrideReasons).map((e) => ({ ...e, createdAt: e.createdAt.toISOString(), expiresAt: e.expiresAt.toISOString() })),
+    overrideReasons: knowledge.overrideReasons.reasons.map((r) => ({ system: knowledge.overrideReasons.system, code: r.code, display: r.display, validityDays: r.validityDays, topics: r.topics })),
+    unavailable: prefetch.unavailable.map((u) => u.key),
+    // The dose levels the rules use (rules/parameters.json), for the chart.
+    parameters: Object.fromEntries([...deps.rules.data.parameters].map(([name, p]) => [name, p.value])),
+  };
+}
