@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mapConditions, walkConditions } from './conditions.js';
 import type { ConditionNode } from './schemas.js';
 
 /**
@@ -43,19 +44,15 @@ export function isParameterRef(value: unknown): value is ParameterRef {
 
 /** The condition tree with every parameter reference replaced by its value (what the gate and json-rules-engine see). */
 export function withParameterValues(node: ConditionNode, parameters: Parameters): ConditionNode {
-  if ('all' in node) return { ...node, all: node.all.map((c) => withParameterValues(c, parameters)) };
-  if ('any' in node) return { ...node, any: node.any.map((c) => withParameterValues(c, parameters)) };
-  if ('not' in node) return { ...node, not: withParameterValues(node.not, parameters) };
-  if ('fact' in node && isParameterRef(node.value)) return { ...node, value: parameters.get(node.value.parameter)?.value };
-  return node;
+  return mapConditions(node, (leaf) => ('fact' in leaf && isParameterRef(leaf.value) ? { ...leaf, value: parameters.get(leaf.value.parameter)?.value } : leaf));
 }
 
 /** Names of the parameters a condition tree refers to (named conditions must be inlined first). */
-export function parametersOf(node: ConditionNode, out = new Set<string>()): Set<string> {
-  if ('all' in node) node.all.forEach((c) => parametersOf(c, out));
-  else if ('any' in node) node.any.forEach((c) => parametersOf(c, out));
-  else if ('not' in node) parametersOf(node.not, out);
-  else if ('fact' in node && isParameterRef(node.value)) out.add(node.value.parameter);
+export function parametersOf(node: ConditionNode): Set<string> {
+  const out = new Set<string>();
+  walkConditions(node, (n) => {
+    if ('fact' in n && isParameterRef(n.value)) out.add(n.value.parameter);
+  });
   return out;
 }
 

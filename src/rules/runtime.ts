@@ -5,7 +5,9 @@ import type { Domain } from './domain.js';
 import type { FileProblem } from '../knowledge/problems.js';
 import { RuleSetError } from './problems.js';
 import { renderCard } from './render.js';
-import { loadRuleSetData, templateTexts, type LoadedRule, type RuleSetData, type RuleSetDirs } from './rule-set.js';
+import { loadRuleSetData, type RuleSetData, type RuleSetDirs } from './rule-set.js';
+import { templateTexts, type LoadedRule } from './schemas.js';
+import { mapConditions, walkConditions } from './conditions.js';
 import { parametersOf, withParameterValues } from './parameters.js';
 import type { ConditionNode } from './schemas.js';
 import { placeholdersIn } from './placeholders.js';
@@ -98,18 +100,15 @@ const GATE_OPERATORS: Record<string, (a: unknown, b: unknown) => boolean> = {
 
 export function ruleGate(conditions: ConditionNode): Gate {
   const checks: { fact: string; test: (a: unknown) => boolean }[] = [];
-  const collect = (node: ConditionNode) => {
-    if (!('all' in node)) return;
-    for (const c of node.all) {
-      if ('all' in c) collect(c);
-      if (!('fact' in c) || c.path !== undefined || c.params !== undefined) continue;
-      const operator = GATE_OPERATORS[c.operator];
-      const value = c.value as unknown;
-      if (!operator || (value !== null && typeof value === 'object' && !Array.isArray(value))) continue;
-      checks.push({ fact: c.fact, test: (a) => operator(a, value) });
-    }
-  };
-  collect(conditions);
+  // Only conditions reached through `all` alone are necessary: `any` and `not` subtrees are skipped.
+  walkConditions(conditions, (node) => {
+    if ('any' in node || 'not' in node) return false;
+    if (!('fact' in node) || node.path !== undefined || node.params !== undefined) return;
+    const operator = GATE_OPERATORS[node.operator];
+    const value = node.value as unknown;
+    if (!operator || (value !== null && typeof value === 'object' && !Array.isArray(value))) return;
+    checks.push({ fact: node.fact, test: (a) => operator(a, value) });
+  });
   return (facts) => checks.every((c) => c.test(facts[c.fact] ?? null));
 }
 
@@ -328,8 +327,11 @@ function compile<K>(dirs: RuleSetDirs, domain: Domain<K>, serviceIds: readonly s
   const parametersUsed = new Map<string, Record<string, number | string>>();
   const factNames = new Set(domain.facts.map((f) => f.name));
   for (const { definition: rule } of data.rules) {
+    const inlinedConditions = inlineConditions(rule.conditions as ConditionNode, data);
     const facts = new Set<string>();
-    collectFacts(rule.conditions as ConditionNode, data, facts);
+    walkConditions(inlinedConditions, (node) => {
+      if ('fact' in node) facts.add(node.fact);
+    });
     // Provenance: the facts the conditions read, those the template and parameters show, and those the template names.
     const used = new Set(facts);
     const template = data.templates.get(rule.event.card)!.template;
@@ -339,8 +341,8 @@ function compile<K>(dirs: RuleSetDirs, domain: Domain<K>, serviceIds: readonly s
     provenanceFacts.set(rule.id, [...used].sort());
 
     // Named conditions are inlined and parameters replaced by their values once here, rather than resolved (and cloned) by the engine on every run.
-    const inlined = withParameterValues(inlineConditions(rule.conditions as ConditionNode, data), data.parameters);
-    const parameterNames = parametersOf(inlineConditions(rule.conditions as ConditionNode, data));
+    const inlined = withParameterValues(inlinedConditions, data.parameters);
+    const parameterNames = parametersOf(inlinedConditions);
     const texts = [...templateTexts(template).map((t) => t.text), ...Object.values(rule.event.params).filter((v): v is string => typeof v === 'string')];
     for (const text of texts) for (const ph of placeholdersIn(text)) if (ph.name.startsWith('parameters.')) parameterNames.add(ph.name.slice('parameters.'.length));
     parametersUsed.set(rule.id, Object.fromEntries([...parameterNames].sort().map((n) => [n, data.parameters.get(n)!.value])));
@@ -362,24 +364,9 @@ function compile<K>(dirs: RuleSetDirs, domain: Domain<K>, serviceIds: readonly s
   return { data, loadedAt: new Date(), groups, rulesById: new Map(data.rules.map((r) => [r.definition.id, r])), provenanceFacts, parametersUsed };
 }
 
+/** The tree with named conditions replaced by their definitions (done once per load, not by the engine on every run). */
 function inlineConditions(node: ConditionNode, data: RuleSetData<unknown>): ConditionNode {
-  if ('all' in node) return { ...node, all: node.all.map((c) => inlineConditions(c, data)) };
-  if ('any' in node) return { ...node, any: node.any.map((c) => inlineConditions(c, data)) };
-  if ('not' in node) return { ...node, not: inlineConditions(node.not, data) };
-  if ('condition' in node) return inlineConditions(data.namedConditions[node.condition]!.condition, data);
-  return { ...node };
-}
-
-function collectFacts(node: ConditionNode, data: RuleSetData<unknown>, out: Set<string>, seen = new Set<string>()): void {
-  if ('all' in node) node.all.forEach((c) => collectFacts(c, data, out, seen));
-  else if ('any' in node) node.any.forEach((c) => collectFacts(c, data, out, seen));
-  else if ('not' in node) collectFacts(node.not, data, out, seen);
-  else if ('condition' in node) {
-    if (seen.has(node.condition)) return;
-    seen.add(node.condition);
-    const named = data.namedConditions[node.condition];
-    if (named) collectFacts(named.condition, data, out, seen);
-  } else out.add(node.fact);
+  return mapConditions(node, (leaf) => ('condition' in leaf ? inlineConditions(data.namedConditions[leaf.condition]!.condition, data) : { ...leaf }));
 }
 
 function severity(card: Card): number {

@@ -145,3 +145,64 @@ export const cardTemplate = z
 export type RuleDefinition = z.infer<typeof ruleDefinition>;
 export type CardTemplate = z.infer<typeof cardTemplate>;
 export type ActionTemplate = z.infer<typeof actionTemplate>;
+
+/** Built-in json-rules-engine operators (json-rules-engine 7 engine-default-operators). */
+export const OPERATORS = [
+  'equal',
+  'notEqual',
+  'lessThan',
+  'lessThanInclusive',
+  'greaterThan',
+  'greaterThanInclusive',
+  'in',
+  'notIn',
+  'contains',
+  'doesNotContain',
+] as const;
+
+export interface LoadedRule {
+  readonly file: string;
+  /** Position in the file's `rules` array; undefined when the file is a single rule. */
+  readonly index?: number;
+  readonly definition: RuleDefinition;
+}
+
+export interface LoadedTemplate {
+  readonly file: string;
+  readonly template: CardTemplate;
+}
+
+export function templateTexts(t: CardTemplate): { field: string; text: string }[] {
+  const out: { field: string; text: string }[] = [
+    { field: 'indicator', text: t.indicator },
+    { field: 'summary', text: t.summary },
+    { field: 'source.label', text: t.source.label },
+  ];
+  if (t.detail) out.push({ field: 'detail', text: t.detail });
+  t.suggestions?.forEach((s, i) => {
+    out.push({ field: `suggestions[${i}].label`, text: s.label });
+    s.actions.forEach((a, j) => {
+      const at = `suggestions[${i}].actions[${j}]`;
+      out.push({ field: `${at}.description`, text: a.description });
+      if (a.type === 'delete') out.push({ field: `${at}.resourceId`, text: a.resourceId });
+      else {
+        const m = a.medicationRequest;
+        out.push(
+          { field: `${at}.medicationRequest.medication.system`, text: m.medication.system },
+          { field: `${at}.medicationRequest.medication.code`, text: m.medication.code },
+          { field: `${at}.medicationRequest.medication.display`, text: m.medication.display },
+        );
+        if (m.sig) out.push({ field: `${at}.medicationRequest.sig`, text: m.sig });
+      }
+    });
+  });
+  t.links?.forEach((l, i) => {
+    out.push({ field: `links[${i}].label`, text: l.label }, { field: `links[${i}].url`, text: l.url });
+    if (l.appContext) out.push({ field: `links[${i}].appContext`, text: l.appContext });
+  });
+  return out;
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

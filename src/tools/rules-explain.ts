@@ -5,6 +5,8 @@ import { resolvePrefetch } from '../cds/prefetch.js';
 import { findService, services } from '../services/index.js';
 import type { RuleTrace } from '../rules/runtime.js';
 import { PROVENANCE_EXTENSION } from '../cds/types.js';
+import { walkConditions } from '../rules/conditions.js';
+import type { ConditionNode } from '../rules/schemas.js';
 import { loadRuntimeOrExit } from './rule-tools.js';
 
 /**
@@ -39,25 +41,17 @@ for (const t of (decision.trace ?? []) as RuleTrace[]) {
   printConditions(t.conditions, '      ');
 }
 
-function printConditions(node: unknown, pad: string): void {
-  if (!node || typeof node !== 'object') return;
-  const n = node as Record<string, unknown>;
-  for (const key of ['all', 'any'] as const) {
-    if (Array.isArray(n[key])) {
-      console.log(`${pad}${key}:`);
-      for (const c of n[key] as unknown[]) printConditions(c, `${pad}  `);
-      return;
+/** The engine's evaluated condition tree (the rule's conditions with `result` and `factResult` on each fact condition), one line a node. */
+function printConditions(tree: unknown, pad: string): void {
+  if (!tree || typeof tree !== 'object') return;
+  walkConditions(tree as ConditionNode, (node, _path, depth) => {
+    const indent = `${pad}${'  '.repeat(depth)}`;
+    if ('all' in node || 'any' in node || 'not' in node) console.log(`${indent}${'all' in node ? 'all' : 'any' in node ? 'any' : 'not'}:`);
+    else if ('condition' in node) console.log(`${indent}condition ${node.condition}`);
+    else {
+      const evaluated = node as typeof node & { result?: boolean; factResult?: unknown };
+      const mark = evaluated.result === true ? '✓' : evaluated.result === false ? '✗' : '·';
+      console.log(`${indent}${mark} ${node.fact} ${node.operator} ${JSON.stringify(node.value)}  (was ${JSON.stringify(evaluated.factResult)})`);
     }
-  }
-  if (n.not) {
-    console.log(`${pad}not:`);
-    printConditions(n.not, `${pad}  `);
-    return;
-  }
-  if (n.condition) {
-    console.log(`${pad}condition ${String(n.condition)}`);
-    return;
-  }
-  const mark = n.result === true ? '✓' : n.result === false ? '✗' : '·';
-  console.log(`${pad}${mark} ${String(n.fact)} ${String(n.operator)} ${JSON.stringify(n.value)}  (was ${JSON.stringify(n.factResult)})`);
+  });
 }

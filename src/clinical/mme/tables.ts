@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { knowledgeTableSchema, type KnowledgeTable } from '../../knowledge/table.js';
-import type { SafetyParameters, ToleranceTable } from './tolerance.js';
 
 /** Shapes of the MME knowledge tables in rules/knowledge/ (see their meta for sources). */
 export const productsPayload = z
@@ -40,6 +39,43 @@ export type IngredientTable = z.infer<typeof ingredientsPayload>;
 export const parseProductsTable = (json: unknown) => knowledgeTableSchema(productsPayload).parse(json);
 export const parseFactorsTable = (json: unknown) => knowledgeTableSchema(factorsPayload).parse(json);
 export const parseIngredientsTable = (json: unknown) => knowledgeTableSchema(ingredientsPayload).parse(json);
+
+/** Opioid tolerance as the FDA labels define it, and the products restricted to opioid-tolerant patients (rules/knowledge/opioid-tolerance.json). */
+const restricted = z
+  .object({
+    id: z.string().min(1),
+    label: z.string().min(1),
+    ingredient: z.string().min(1),
+    routes: z.array(z.string()).optional(),
+    longActing: z.boolean().optional(),
+    formPattern: z.string().optional(),
+    allStrengths: z.boolean().optional(),
+    strengthsMg: z.array(z.number().positive()).optional(),
+    singleDoseAboveMg: z.number().positive().optional(),
+    dailyDoseAboveMg: z.number().positive().optional(),
+    source: z.string().min(1),
+  })
+  .strict();
+
+export const tolerancePayload = z
+  .object({
+    minimumDays: z.number().positive(),
+    definition: z.array(z.object({ ingredient: z.string(), route: z.string(), amount: z.number().positive(), unit: z.enum(['mg', 'mcg/h', 'mcg']) }).strict()),
+    otherOpioidsMmePerDay: z.number().positive(),
+    restricted: z.array(restricted),
+  })
+  .strict();
+export type ToleranceTable = z.infer<typeof tolerancePayload>;
+export const parseToleranceTable = (json: unknown) => knowledgeTableSchema(tolerancePayload).parse(json);
+
+export const safetyParametersPayload = z
+  .object({
+    conditionWithoutStatusRecentDays: z.number().positive(),
+    toleranceLossLookbackDays: z.number().positive(),
+  })
+  .strict();
+export type SafetyParameters = z.infer<typeof safetyParametersPayload>;
+export const parseSafetyParametersTable = (json: unknown) => knowledgeTableSchema(safetyParametersPayload).parse(json);
 
 export interface ProductRow {
   readonly rxcui: string;

@@ -1,11 +1,9 @@
 import type { MedicationRequest, MedicationStatement } from 'fhir/r4';
-import { z } from 'zod';
-import { knowledgeTableSchema } from '../../knowledge/table.js';
 import { isActiveUse, type MedicationResolver } from '../medication.js';
 import { amountPerAdministration, doseOf } from './daily-dose.js';
 import { identifyOpioid, type OpioidIdentification, type Route } from './identify.js';
 import { orderMme } from './summary.js';
-import type { MmeKnowledge } from './tables.js';
+import type { MmeKnowledge, ToleranceTable } from './tables.js';
 
 /**
  * Opioid tolerance as the FDA labels define it (rules/knowledge/opioid-tolerance.json):
@@ -15,42 +13,6 @@ import type { MmeKnowledge } from './tables.js';
  * be read, or an active opioid cannot be converted, tolerance is null unless what could
  * be counted already reaches it.
  */
-const restricted = z
-  .object({
-    id: z.string().min(1),
-    label: z.string().min(1),
-    ingredient: z.string().min(1),
-    routes: z.array(z.string()).optional(),
-    longActing: z.boolean().optional(),
-    formPattern: z.string().optional(),
-    allStrengths: z.boolean().optional(),
-    strengthsMg: z.array(z.number().positive()).optional(),
-    singleDoseAboveMg: z.number().positive().optional(),
-    dailyDoseAboveMg: z.number().positive().optional(),
-    source: z.string().min(1),
-  })
-  .strict();
-
-export const tolerancePayload = z
-  .object({
-    minimumDays: z.number().positive(),
-    definition: z.array(z.object({ ingredient: z.string(), route: z.string(), amount: z.number().positive(), unit: z.enum(['mg', 'mcg/h', 'mcg']) }).strict()),
-    otherOpioidsMmePerDay: z.number().positive(),
-    restricted: z.array(restricted),
-  })
-  .strict();
-export type ToleranceTable = z.infer<typeof tolerancePayload>;
-export const parseToleranceTable = (json: unknown) => knowledgeTableSchema(tolerancePayload).parse(json);
-
-export const safetyParametersPayload = z
-  .object({
-    conditionWithoutStatusRecentDays: z.number().positive(),
-    toleranceLossLookbackDays: z.number().positive(),
-  })
-  .strict();
-export type SafetyParameters = z.infer<typeof safetyParametersPayload>;
-export const parseSafetyParametersTable = (json: unknown) => knowledgeTableSchema(safetyParametersPayload).parse(json);
-
 export interface ToleranceStatus {
   /** FDA definition met; null when it cannot be known. */
   readonly tolerant: boolean | null;

@@ -1,0 +1,139 @@
+import type { ExceptionOnFile } from '../../clinical/exceptions.js';
+import type { ExceptionQuery, FeedbackQuery, IssuedCard, StoredFeedback } from '../store.js';
+
+/** Rows of the SQLite tables and their mapping to the store's records; the filters of the audit queries. */
+export interface IssuedCardRow {
+  uuid: string;
+  service_id: string;
+  rule_id: string;
+  rule_version: string;
+  patient_id: string;
+  user_id: string;
+  hook_instance: string;
+  issued_at: number;
+  expires_at: number;
+  suggestion_uuids: string;
+  card_values: string;
+}
+
+export interface FeedbackRow {
+  id: number;
+  card_uuid: string;
+  service_id: string;
+  rule_id: string;
+  patient_id: string;
+  user_id: string;
+  outcome: 'accepted' | 'overridden';
+  outcome_timestamp: number;
+  accepted_suggestions: string;
+  reason_system: string | null;
+  reason_code: string | null;
+  reason_display: string | null;
+  user_comment: string | null;
+  received_at: number;
+}
+
+/** WHERE clause and parameters for the audit filters shared by feedback and exceptions. */
+export function filterSql(query: FeedbackQuery & ExceptionQuery, timeColumn: string): { where: string; params: Record<string, unknown> } {
+  const clauses: string[] = [];
+  const params: Record<string, unknown> = { limit: Math.min(query.limit ?? 1000, 10_000) };
+  const add = (clause: string, name: string, value: unknown) => {
+    if (value === undefined) return;
+    clauses.push(clause);
+    params[name] = value;
+  };
+  add('patient_id = @patientId', 'patientId', query.patientId);
+  add('rule_id = @ruleId', 'ruleId', query.ruleId);
+  add('user_id = @userId', 'userId', query.userId);
+  add('topic = @topic', 'topic', query.topic);
+  add(`${timeColumn} >= @from`, 'from', query.from?.getTime());
+  add(`${timeColumn} < @to`, 'to', query.to?.getTime());
+  add('created_at <= @validAt AND expires_at > @validAt', 'validAt', query.validAt?.getTime());
+  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+export interface ExceptionRow {
+  id: string;
+  patient_id: string;
+  topic: string;
+  rule_id: string;
+  reason_code: string;
+  reason_display: string;
+  user_id: string;
+  source: 'feedback' | 'detected-issue';
+  created_at: number;
+  expires_at: number;
+  justified: string;
+  comment: string | null;
+  card_uuid: string | null;
+}
+
+export function toException(row: ExceptionRow): ExceptionOnFile {
+  return {
+    id: row.id,
+    patientId: row.patient_id,
+    topic: row.topic,
+    ruleId: row.rule_id,
+    reasonCode: row.reason_code,
+    reasonDisplay: row.reason_display,
+    userId: row.user_id,
+    source: row.source,
+    createdAt: new Date(row.created_at),
+    expiresAt: new Date(row.expires_at),
+    justified: JSON.parse(row.justified) as Record<string, unknown>,
+    ...(row.comment ? { comment: row.comment } : {}),
+    ...(row.card_uuid ? { cardUuid: row.card_uuid } : {}),
+  };
+}
+
+/** The named parameters of the issued-card insert. */
+export function issuedCardParams(c: IssuedCard): Record<string, unknown> {
+  return {
+    uuid: c.uuid,
+    service_id: c.serviceId,
+    rule_id: c.ruleId,
+    rule_version: c.ruleVersion,
+    patient_id: c.patientId,
+    user_id: c.userId,
+    hook_instance: c.hookInstance,
+    issued_at: c.issuedAt.getTime(),
+    expires_at: c.expiresAt.getTime(),
+    suggestion_uuids: JSON.stringify(c.suggestionUuids),
+    card_values: JSON.stringify(c.values),
+  };
+}
+
+export function toIssuedCard(row: IssuedCardRow): IssuedCard {
+  return {
+    uuid: row.uuid,
+    serviceId: row.service_id,
+    ruleId: row.rule_id,
+    ruleVersion: row.rule_version,
+    patientId: row.patient_id,
+    userId: row.user_id,
+    hookInstance: row.hook_instance,
+    issuedAt: new Date(row.issued_at),
+    expiresAt: new Date(row.expires_at),
+    suggestionUuids: JSON.parse(row.suggestion_uuids) as string[],
+    values: JSON.parse(row.card_values) as Record<string, unknown>,
+  };
+}
+
+export function toStoredFeedback(row: FeedbackRow): StoredFeedback {
+  return {
+    id: row.id,
+    cardUuid: row.card_uuid,
+    serviceId: row.service_id,
+    ruleId: row.rule_id,
+    patientId: row.patient_id,
+    userId: row.user_id,
+    outcome: row.outcome,
+    outcomeTimestamp: new Date(row.outcome_timestamp),
+    acceptedSuggestions: JSON.parse(row.accepted_suggestions) as string[],
+    overrideReason: row.reason_code
+      ? { code: row.reason_code, ...(row.reason_system ? { system: row.reason_system } : {}), ...(row.reason_display ? { display: row.reason_display } : {}) }
+      : undefined,
+    userComment: row.user_comment ?? undefined,
+    receivedAt: new Date(row.received_at),
+  };
+}
