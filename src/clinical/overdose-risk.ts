@@ -98,18 +98,29 @@ const OBSERVATION_DONE = new Set(['final', 'amended', 'corrected', 'preliminary'
 /**
  * Breastfeeding: a current Condition in the set, or the latest Observation whose
  * VALUE says breastfeeding (a "breastfeeding status" question answered "not
- * breastfeeding" does not count; a yes/no question counts when answered yes).
+ * breastfeeding" does not count; a yes/no question counts when answered yes, by
+ * valueBoolean or by a yes/no answer code such as LOINC LA33-6 Yes).
  */
 export function isBreastfeeding(conditions: readonly Condition[], observations: readonly Observation[], vs: ValueSets, now: Date, recentDays: number): boolean {
   if (conditions.some((c) => vs.match('breastfeeding', c.code) && isCurrentCondition(c, now, recentDays))) return true;
   const answered = observations
     .filter((o) => OBSERVATION_DONE.has(o.status))
     .map((o) => {
+      const asks = vs.match('breastfeeding', o.code) !== undefined;
+      // A breastfeeding question answered with a yes/no answer code (LOINC LA33-6 Yes, LA32-8 No).
+      const byAnswer =
+        asks && o.valueCodeableConcept
+          ? vs.match('answer-yes', o.valueCodeableConcept, { codesOnly: true })
+            ? true
+            : vs.match('answer-no', o.valueCodeableConcept, { codesOnly: true })
+              ? false
+              : undefined
+          : undefined;
       const byValue = o.valueCodeableConcept ? vs.match('breastfeeding', o.valueCodeableConcept) !== undefined : undefined;
       const byText = typeof o.valueString === 'string' ? vs.match('breastfeeding', { text: o.valueString }) !== undefined : undefined;
       const byBoolean = typeof o.valueBoolean === 'boolean' && vs.match('breastfeeding', o.code) !== undefined ? o.valueBoolean : undefined;
-      const says = byValue ?? byText ?? byBoolean;
-      return { says, at: dateOf(o.effectiveDateTime, o.effectivePeriod?.end, o.issued) ?? 0, asks: vs.match('breastfeeding', o.code) !== undefined };
+      const says = byAnswer ?? byValue ?? byText ?? byBoolean;
+      return { says, at: dateOf(o.effectiveDateTime, o.effectivePeriod?.end, o.issued) ?? 0, asks };
     })
     .filter((o) => o.says !== undefined && (o.says || o.asks))
     .sort((a, b) => b.at - a.at);

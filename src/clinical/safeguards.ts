@@ -66,10 +66,20 @@ export function mmeScopeExclusions(
 ): ScopeExclusion[] {
   const out: ScopeExclusion[] = [];
   const current = input.conditions.filter((c) => isCurrentCondition(c, input.now, input.conditionWithoutStatusRecentDays));
+  // A condition found by its words (text only, or an unlisted code) is shown by its own text, not by the word that matched.
+  const shown = (set: ValueSetId, code: Condition['code']) => {
+    const hit = vs.match(set, code);
+    if (!hit || vs.match(set, code, { codesOnly: true })) return hit;
+    return code?.text ?? code?.coding?.find((c) => c.display)?.display ?? hit;
+  };
   for (const [set, kind, label] of SCOPE_SETS) {
+    // Cancer words are not read on procedures: a past cancer operation is not active cancer.
     const hit =
-      current.map((c) => vs.match(set, c.code)).find(Boolean) ??
-      input.procedures.filter((p) => p.status !== 'entered-in-error' && p.status !== 'not-done').map((p) => vs.match(set, p.code)).find(Boolean);
+      current.map((c) => shown(set, c.code)).find(Boolean) ??
+      input.procedures
+        .filter((p) => p.status !== 'entered-in-error' && p.status !== 'not-done')
+        .map((p) => vs.match(set, p.code, set === 'cancer' ? { codesOnly: true } : undefined))
+        .find(Boolean);
     if (hit) out.push({ kind, display: `${label} (${hit})` });
   }
   const age = ageInYears(input.patient, input.now);

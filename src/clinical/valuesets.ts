@@ -50,7 +50,10 @@ export type ValueSetId =
   // Naloxone risk factors and lost tolerance (CDC 2022 Recommendation 8), read by src/clinical/overdose-risk.ts.
   | 'substance-use-disorder'
   | 'sleep-disordered-breathing'
-  | 'tolerance-loss';
+  | 'tolerance-loss'
+  // Answers of yes/no questions (LOINC LA33-6 / LA32-8), read by the breastfeeding check in src/clinical/overdose-risk.ts.
+  | 'answer-yes'
+  | 'answer-no';
 
 interface Compiled {
   readonly codes: ReadonlyMap<string, string | undefined>;
@@ -62,8 +65,11 @@ interface Compiled {
 }
 
 export interface ValueSets {
-  /** The matching member's display (or the concept's), or undefined when not in the set. */
-  match(id: ValueSetId, concept: CodeableConcept | undefined): string | undefined;
+  /**
+   * The matching member's display (or the concept's), or undefined when not in the set.
+   * `codesOnly`: ignore the set's names (a match by code, prefix or range only); exclusions still apply.
+   */
+  match(id: ValueSetId, concept: CodeableConcept | undefined, options?: { codesOnly?: boolean }): string | undefined;
 }
 
 const normIcd = (code: string) => code.replace(/\./g, '').toUpperCase();
@@ -84,7 +90,7 @@ export function compileValueSets(table: ValueSetTable): ValueSets {
     });
   }
   return {
-    match(id, concept) {
+    match(id, concept, options) {
       const set = sets.get(id);
       if (!set) throw new Error(`unknown value set '${id}'`);
       if (!concept) return undefined;
@@ -97,6 +103,7 @@ export function compileValueSets(table: ValueSetTable): ValueSets {
         const head = c.code.slice(0, 3);
         if (set.ranges.some((r) => r.system === c.system && head >= r.from && head <= r.to)) return c.display ?? c.original;
       }
+      if (options?.codesOnly) return undefined;
       const m = set.names?.exec(text);
       return m ? m[1]!.toLowerCase() : undefined;
     },
@@ -150,4 +157,6 @@ export const REQUIRED_VALUE_SETS: readonly ValueSetId[] = [
   'substance-use-disorder',
   'sleep-disordered-breathing',
   'tolerance-loss',
+  'answer-yes',
+  'answer-no',
 ];

@@ -79,7 +79,7 @@ test('the whole workflow in a browser', async () => {
 
   // 1. Codeine for the poor metabolizer: PGx card, accept the safer alternative.
   await order(page, 'pgx-poor', 'codeine');
-  expect(await cardTitles(page)).toContain('Avoid codeine: CYP2D6 poor metabolizer');
+  expect(await cardTitles(page)).toContain('Avoid codeine for this CYP2D6 poor metabolizer: use a non-opioid, morphine or hydromorphone');
   await page.screenshot({ path: path.join(SHOTS, 'order-screen-pgx-card.png'), fullPage: true });
   await page.click('#cards article button:has-text("★")');
   await expect.poll(() => page.textContent('#draft')).toContain('Acetaminophen 500 MG');

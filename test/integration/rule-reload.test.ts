@@ -93,8 +93,8 @@ describe('a reload is gated by the rule scenarios', () => {
     file.rules.find((r) => r.id === 'pgx-codeine-poor')!.enabled = false;
     const tests = path.join(root, 'rules', 'tests');
     for (const name of fs.readdirSync(tests)) {
-      const scenarios = JSON.parse(fs.readFileSync(path.join(tests, name), 'utf8')) as { scenarios?: { expect: { fires: string[]; cards?: { rule: string }[] } }[] };
-      const kept = (scenarios.scenarios ?? []).filter((s) => !s.expect.fires.includes('pgx-codeine-poor') && !(s.expect.cards ?? []).some((c) => c.rule === 'pgx-codeine-poor'));
+      const scenarios = JSON.parse(fs.readFileSync(path.join(tests, name), 'utf8')) as { scenarios?: { expect: { fires?: string[]; cards?: { rule: string }[] } }[] };
+      const kept = (scenarios.scenarios ?? []).filter((s) => !(s.expect.fires ?? []).includes('pgx-codeine-poor') && !(s.expect.cards ?? []).some((c) => c.rule === 'pgx-codeine-poor'));
       if (kept.length > 0) fs.writeFileSync(path.join(tests, name), JSON.stringify({ ...scenarios, scenarios: kept }, null, 2));
       else fs.rmSync(path.join(tests, name));
     }

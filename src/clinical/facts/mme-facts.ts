@@ -5,13 +5,13 @@ import { assessTolerance, computeMmeSummary, identifyOpioid, toleranceRestrictio
 import { isBreastfeeding, overdoseRiskConditions, toleranceLossEvent } from '../overdose-risk.js';
 import type { PatientContext } from '../patient-context.js';
 import { ageInYears, cnsDepressants, daysBetween, daysSupply, hasRecord, lastPdmpReview, mmeScopeExclusions, naloxoneOnHand } from '../safeguards.js';
-import { mmeTexts } from './mme-text.js';
+import { formatMme, mmeTexts, oudBuprenorphineNote } from './mme-text.js';
 
 /** Dose and safeguard facts (CDC 2022) for rules and templates. */
 const DAY = 86_400_000;
 
 /** What the order-level facts need from the patient-level computation of the same call. */
-const perCall = new WeakMap<PatientContext, { tolerance: ToleranceStatus; lastUse: number | null; medicationListKnown: boolean }>();
+const perCall = new WeakMap<PatientContext, { tolerance: ToleranceStatus; lastUse: number | null; medicationListKnown: boolean; oudBuprenorphine: readonly string[] }>();
 
 export function mmePatientFacts(
   context: PatientContext,
@@ -30,6 +30,11 @@ export function mmePatientFacts(
     vs,
   );
   const active = records.filter(isActiveUse);
+  // Buprenorphine for opioid use disorder: not a pain opioid and not in MME, but the patient is not opioid-naive.
+  const oudBuprenorphine = [...new Set(active.filter((o) => {
+      const id = identifyOpioid(o, context.resolveMedication, k.mme);
+      return id.kind !== 'not-opioid' && id.oudTreatment;
+    }).map((o) => drugName(o, context.resolveMedication)))];
 
   const opioidDraft = (o: MedicationRequest) => {
     const id = identifyOpioid(o, context.resolveMedication, k.mme);
@@ -70,7 +75,7 @@ export function mmePatientFacts(
   const returnAfterLoss = lossEvent !== undefined && tolerance.tolerant !== true && draftOpioids.length > 0;
   const benzoDrugs = cns.filter((c) => c.cnsClass === 'benzodiazepine').map((c) => c.drug);
   const riskFactors = [
-    ...(summary.total >= k.overdoseRiskMme ? [`${summary.complete && medicationListKnown ? '' : 'at least '}${Math.round(summary.total)} MME/day in total (${k.overdoseRiskMme} or more)`] : []),
+    ...(summary.total >= k.overdoseRiskMme ? [`${summary.complete && medicationListKnown ? '' : 'at least '}${formatMme(summary.total)} in total (${k.overdoseRiskMme} MME/day or more)`] : []),
     ...(benzo ? [`benzodiazepine (${[...new Set(benzoDrugs)].join(', ')})`] : []),
     ...riskConditions.map((r) => r.text),
     ...(returnAfterLoss ? [`restarting opioids after tolerance was lost: ${lossEvent}`] : []),
@@ -109,7 +114,7 @@ export function mmePatientFacts(
     hasRecord(context.conditions, 'tonsillectomy', vs) ||
     context.draftOrders.some((d) => (d.reasonCode ?? []).some((r) => vs.match('tonsillectomy', r)));
   const breastfeeding = isBreastfeeding(context.conditions, context.observations, vs, now, params.conditionWithoutStatusRecentDays);
-  perCall.set(context, { tolerance, lastUse, medicationListKnown });
+  perCall.set(context, { tolerance, lastUse, medicationListKnown, oudBuprenorphine });
 
   const facts: Record<string, unknown> = {
     'patient.ageYears': age,
@@ -125,7 +130,7 @@ export function mmePatientFacts(
     'mme.draftNotComparable': summary.notComparable.some((o) => o.isDraft),
     'mme.medicationListKnown': medicationListKnown,
     'mme.totalKnown': summary.complete && medicationListKnown,
-    ...mmeTexts(summary, medicationListKnown),
+    ...mmeTexts(summary, medicationListKnown, oudBuprenorphine),
     'mme.orders': summary.orders.map((o) => ({
       drug: o.drug,
       sig: o.sig,
@@ -141,7 +146,7 @@ export function mmePatientFacts(
     'mme.outOfScope': exclusions.length > 0,
     'mme.outOfScopeReasons': exclusions.map((e) => e.display),
     'mme.scopeNote': exclusions.length
-      ? `The CDC 2022 guideline does not apply to this patient (${exclusions.map((e) => e.display).join('; ')}), so dose thresholds raise no alerts. Pharmacogenomic advice still applies.`
+      ? `Why the CDC 2022 dose thresholds do not apply: ${exclusions.map((e) => e.display).join('; ')}. Pharmacogenomic (CYP2D6) advice still applies.`
       : '',
     'opioids.draftCount': draftOpioids.length,
     'opioids.activeCount': summary.painOpioidActive,
@@ -204,22 +209,28 @@ function erLaFacts(order: MedicationRequest, id: ReturnType<typeof identifyOpioi
   const restriction = toleranceRestriction(order, id, k.mme, k.mme.tolerance.data);
   const tolerant = call?.tolerance.tolerant ?? null;
   const drug = drugName(order, context.resolveMedication);
+  const oud = call?.oudBuprenorphine ?? [];
+  const oudNote = oud.length ? `\n\n${oudBuprenorphineNote(oud)}` : '';
   if (restriction && tolerant !== true) {
     return {
       'order.toleranceRequired': true,
       'order.erLaSummary': tolerant === false ? `Avoid ${restriction.label}: this patient is not opioid-tolerant` : `Confirm opioid tolerance before ordering ${restriction.label}`,
-      'order.erLaNote': `${drug}: the FDA label restricts ${restriction.label} to opioid-tolerant patients (at least one week of 60 mg oral morphine a day or an equivalent); in other patients it can cause fatal respiratory depression. This applies to patients with cancer too.\n\nThis patient: ${call?.tolerance.text ?? 'opioid tolerance could not be checked'}.`,
+      'order.erLaNote': `Order ${restriction.label} only for opioid-tolerant patients: the FDA label restricts it to them because in anyone else it can cause fatal respiratory depression. This applies to patients with cancer too.\n\nOpioid-tolerant (FDA definition): at least 60 mg oral morphine a day, or an equivalent, for a week or more. This patient: ${call?.tolerance.text ?? 'opioid tolerance could not be checked'}.${oudNote}\n\nThis order: ${drug}.`,
     };
   }
   const recent =
     call && !call.medicationListKnown
       ? 'Recent opioid use could not be checked (the medication list was unavailable).'
-      : call?.lastUse === null || call?.lastUse === undefined
-        ? 'This patient has no opioid use on record.'
-        : `This patient's last opioid use on record was ${call.lastUse} days ago.`;
+      : (call?.lastUse === null || call?.lastUse === undefined) && oud.length
+        ? oudBuprenorphineNote(oud)
+        : call?.lastUse === null || call?.lastUse === undefined
+          ? 'This patient has no opioid use on record.'
+          : `This patient's last opioid use on record was ${call.lastUse} days ago.${oud.length ? ` ${oudBuprenorphineNote(oud)}` : ''}`;
   return {
     'order.toleranceRequired': Boolean(restriction),
-    'order.erLaSummary': `Prefer immediate-release: long-acting ${ingredient ?? 'opioid'} for a patient not on opioids`,
-    'order.erLaNote': `${drug} is an extended-release or long-acting opioid. ${recent} CDC advises starting opioid treatment with immediate-release opioids rather than extended-release or long-acting ones, which carry a higher overdose risk when treatment begins.`,
+    'order.erLaSummary': oud.length
+      ? `Prefer an immediate-release opioid to long-acting ${ingredient ?? 'opioid'}: patient on buprenorphine for opioid use disorder`
+      : `Prefer an immediate-release opioid to long-acting ${ingredient ?? 'opioid'}: no recent opioid use on record`,
+    'order.erLaNote': `Prefer an immediate-release opioid: CDC advises starting opioid treatment with immediate-release rather than extended-release or long-acting opioids, which carry a higher overdose risk when treatment begins.\n\n${recent}\n\nThis order: ${drug}, an extended-release or long-acting opioid.`,
   };
 }

@@ -27,7 +27,7 @@ export function pgxPatientFacts(a: Cyp2d6Assessment, tables: Cyp2d6Tables): Reco
   const basis = a.diplotype
     ? `genotype ${a.diplotype}${score ? `, activity score ${score}` : ''}`
     : a.form === 'phenotype-only'
-      ? 'reported phenotype (no genotype on file)'
+      ? 'lab-reported phenotype only, no genotype on file'
       : 'unreadable genotype';
   const dated = a.date ? `${basis}, reported ${a.date.slice(0, 10)}` : basis;
   const strongest = a.inhibitors[0];
@@ -38,8 +38,8 @@ export function pgxPatientFacts(a: Cyp2d6Assessment, tables: Cyp2d6Tables): Reco
     'cyp2d6.resultNote': resultNote(a),
     'cyp2d6.headline':
       a.phenoconverted && strongest
-        ? `${a.phenotype.display} while on ${strongest.name} (${a.diplotype ? `genotype ${a.diplotype}: ` : 'reported: '}${a.genotypePhenotype.display.toLowerCase()})`
-        : `${a.phenotype.display} (${basis})`,
+        ? `${a.phenotype.display.toLowerCase()} while on ${strongest.name} (${a.diplotype ? `genotype ${a.diplotype} alone: ` : 'lab-reported: '}${a.genotypePhenotype.display.toLowerCase()})`
+        : `${a.phenotype.display.toLowerCase()} (${basis})`,
     'cyp2d6.activityScore': score,
     'cyp2d6.genotypePhenotype': a.genotypePhenotype.display,
     'cyp2d6.phenotype': a.phenotype.display,

@@ -83,7 +83,7 @@ export function amountPerAdministration(q: Quantity, c: OpioidComponent, combina
     case 'mg/mL':
       if (unit === 'ml') return { value: q.value * c.strength, unit: 'mg' };
       if (unit === 'mg' && !combination) return { value: q.value, unit: 'mg' };
-      return `a liquid dose in '${unit || 'no unit'}' cannot be converted (give mL)`;
+      return `a liquid dose in '${unit || 'no unit'}' cannot be converted; give it in mL`;
     case 'mg/actuat':
       return isCount ? { value: q.value * c.strength, unit: 'mg' } : `a dose in '${unit}' cannot be converted for this product`;
     case 'mcg':
@@ -123,19 +123,26 @@ export function dailyAmount(dosages: readonly Dosage[] | undefined, c: OpioidCom
   return { ok: true, value: best.value, unit: best.unit, prn, ...(note ? { note } : {}) };
 }
 
+/** "1 tablet", "2 tablets", "2 patches"; a UCUM annotation loses its braces ("{tbl}" -> "tbl"); units such as mg or mL are left as they are. */
+function countUnit(unit: string, value: number): string {
+  const word = unit.replace(/^\{(.+)\}$/, '$1');
+  if (value === 1 || !/^(tablet|capsule|patch|spray|puff|film|lozenge|suppository|drop|dose|sachet|packet|application|pill)$/i.test(word)) return word;
+  return /patch$/i.test(word) ? `${word}es` : /suppository$/i.test(word) ? `${word.slice(0, -1)}ies` : `${word}s`;
+}
+
 /** "1 tablet every 6 hours as needed" (or the instruction's own text). */
 export function describeSig(dosages: readonly Dosage[] | undefined): string {
   const d = dosages?.[0];
   if (!d) return 'no instructions';
   if (d.text) return d.text;
   const q = doseOf(d);
-  const dose = q?.value !== undefined ? `${q.value} ${q.unit ?? q.code ?? ''}`.trim() : 'dose not given';
+  const dose = q?.value !== undefined ? `${q.value} ${countUnit(q.unit ?? q.code ?? '', q.value)}`.trim() : 'dose not given';
   const r = d.timing?.repeat;
   let when = '';
   if (r?.period !== undefined && r.periodUnit) {
     const f = Math.max(r.frequency ?? 1, r.frequencyMax ?? 0);
     const unit = { s: 'second', min: 'minute', h: 'hour', d: 'day', wk: 'week', mo: 'month', a: 'year' }[r.periodUnit] ?? r.periodUnit;
-    when = f === 1 ? ` every ${r.period === 1 ? '' : `${r.period} `}${unit}${r.period === 1 ? '' : 's'}` : ` ${f} times every ${r.period === 1 ? '' : `${r.period} `}${unit}${r.period === 1 ? '' : 's'}`;
+    when = f === 1 ? ` every ${r.period === 1 ? '' : `${r.period} `}${unit}${r.period === 1 ? '' : 's'}` : r.period === 1 ? ` ${f} times a ${unit}` : ` ${f} times every ${r.period} ${unit}s`;
   } else if (r?.timeOfDay?.length) when = ` at ${r.timeOfDay.join(', ')}`;
   else if (d.timing?.code?.coding?.[0]?.code) when = ` ${d.timing.code.coding[0].code}`;
   const prn = d.asNeededBoolean || d.asNeededCodeableConcept ? ' as needed' : '';

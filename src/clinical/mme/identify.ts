@@ -73,7 +73,7 @@ function identify(order: MedicationRequest | MedicationStatement, resolve: Medic
         continue;
       }
       const strength = ratioStrength(ing.strength);
-      if (!strength) unresolved = `${name}: the Medication gives no usable strength`;
+      if (!strength) unresolved = `${name}: the medication record gives no usable strength`;
       else components.push({ ingredient: name, ...strength });
     }
     const formText = conceptText(medication.form);

@@ -84,7 +84,7 @@ export function orderMme(order: Order, isDraft: boolean, identification: OpioidI
     status: 'incomplete',
     reason,
   });
-  if (parenteralDosage(dosages)) return incomplete(`an injected (parenteral) dose: the factors in ${k.factorSets.map((s) => tableCitation(s.meta)).join(', ')} are for oral use`);
+  if (parenteralDosage(dosages)) return incomplete('an injected, parenteral dose: the CDC conversion factors are for oral use');
   let mme = 0;
   const amounts: string[] = [];
   const parts: { ingredient: string; route: Route; value: number; unit: 'mg' | 'mcg/h' | 'mcg'; mme: number }[] = [];
@@ -156,9 +156,8 @@ function findFactor(c: OpioidComponent, route: Route, unit: 'mg' | 'mcg/h' | 'mc
       if (hit) return { factor: hit.factor, per, scale, set: tableCitation(set.meta) };
     }
   }
-  const tables = k.factorSets.map((s) => tableCitation(s.meta)).join(', ');
-  if (wantedRoute === 'parenteral') return { reason: `an injected (parenteral) product: the factors in ${tables} are for oral use` };
-  return { reason: `no ${c.ingredient}${wantedRoute ? ` (${wantedRoute})` : ''} conversion factor in ${tables}` };
+  if (wantedRoute === 'parenteral') return { reason: `an injected, parenteral product: the CDC conversion factors are for oral use` };
+  return { reason: `the CDC tables give no conversion factor for ${c.ingredient}${wantedRoute ? ` by the ${wantedRoute} route` : ''}` };
 }
 
 export interface MmeInput {

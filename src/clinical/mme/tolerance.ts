@@ -65,14 +65,14 @@ export function assessTolerance(
   }
   const percent = Math.round(share * 100);
   if (share >= 1) return { tolerant: true, text: `opioid-tolerant: current opioids for ${t.minimumDays} days or more reach the FDA definition (${percent}% of it)` };
-  if (!input.medicationListKnown) return { tolerant: null, text: 'opioid tolerance could not be checked: the medication list was unavailable' };
-  if (unknown.length) return { tolerant: null, text: `opioid tolerance could not be confirmed: ${unknown.join('; ')} could not be assessed` };
+  if (!input.medicationListKnown) return { tolerant: null, text: 'opioid tolerance could not be checked because the medication list was unavailable' };
+  if (unknown.length) return { tolerant: null, text: `opioid tolerance could not be confirmed because ${unknown.join('; ')} could not be assessed` };
   return {
     tolerant: false,
     text:
       percent > 0
-        ? `not opioid-tolerant: current opioids reach ${percent}% of the FDA definition (at least 60 mg oral morphine a day or an equivalent, for ${t.minimumDays} days or more)`
-        : `not opioid-tolerant: no opioid taken for ${t.minimumDays} days or more at the FDA-defined dose (at least 60 mg oral morphine a day or an equivalent)`,
+        ? `not opioid-tolerant; current opioids reach ${percent}% of the FDA definition`
+        : `not opioid-tolerant; no opioid taken at the FDA-defined dose for ${t.minimumDays} days or more`,
   };
 }
 

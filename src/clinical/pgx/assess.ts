@@ -115,21 +115,31 @@ function phenoconversionNote(
 ): string {
   const before = score ? describeScore(score) : null;
   const after = effective ? describeScore(effective) : null;
+  // A phenotype-only result has no genotype and no activity score: say only what is known.
+  const phenotypeOnly = score === undefined;
   const arithmetic =
     before && after
       ? ` (activity score ${before} x ${multiplier} = ${after})`
       : multiplier === 0
-        ? fromGenotype.code === 'Indeterminate'
-          ? ', and a strong inhibitor blocks CYP2D6 whatever the genotype (activity score x 0)'
-          : ', and a strong inhibitor blocks CYP2D6 whatever the reported phenotype'
-        : '';
+        ? phenotypeOnly
+          ? fromGenotype.code === 'Indeterminate'
+            ? ', and a strong inhibitor blocks CYP2D6 whatever the phenotype (the reported one is indeterminate)'
+            : ', and a strong inhibitor blocks CYP2D6 whatever the reported phenotype'
+          : ', and a strong inhibitor blocks CYP2D6 whatever the genotype (activity score x 0)'
+        : phenotypeOnly
+          ? ', and a moderate inhibitor moves the reported phenotype one step lower'
+          : '';
+  // The multiplier note only where a multiplier is applied to an activity score.
+  const estimate = phenotypeOnly
+    ? 'With no genotype on file there is no activity score to adjust: the phenotype to act on is an estimate from the reported phenotype and the inhibitor\'s strength.'
+    : ph.phenoconversion.note;
   const flip =
     fromGenotype.code === 'UM' && acting.code === 'PM'
       ? ' For codeine and tramadol the concern becomes too little pain relief rather than toxicity.'
       : '';
   return (
     `Act as for ${withArticle(acting.display.toLowerCase())}: ${inhibitor.name}, a ${inhibitor.strength} CYP2D6 inhibitor, is in use${arithmetic}.${flip} ` +
-    `${ph.phenoconversion.note}${inhibitor.note ? ` Note: ${inhibitor.note}.` : ''}`
+    `${estimate}${inhibitor.note ? ` Note: ${inhibitor.note}.` : ''}`
   );
 }
 

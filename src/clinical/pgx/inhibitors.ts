@@ -2,7 +2,7 @@ import type { MedicationRequest, MedicationStatement } from 'fhir/r4';
 import { conceptText, isActiveUse, medicationOf, rxnormCodes, type MedicationResolver } from '../medication.js';
 import type { InhibitorTable } from './tables.js';
 
-/** Active CYP2D6 inhibitors among the patient's medications (by RxNorm ingredient code, product (SCD/SBD) code from the table, or name). */
+/** Active CYP2D6 inhibitors among the patient's medications (by RxNorm ingredient code, product (SCD/SBD) code from the table, or ingredient or brand name). */
 export interface InhibitorInUse {
   readonly name: string;
   readonly strength: 'strong' | 'moderate';
@@ -17,7 +17,7 @@ function matchers(table: InhibitorTable) {
   if (!list) {
     list = table.inhibitors.map((inhibitor) => ({
       inhibitor,
-      name: new RegExp(`\\b${inhibitor.name.toLowerCase()}\\b`),
+      name: new RegExp(`\\b(${[inhibitor.name, ...inhibitor.brands].map((n) => n.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\b`),
       codes: new Set([...(inhibitor.rxnorm ? [inhibitor.rxnorm] : []), ...inhibitor.products.map((p) => p.rxnorm)]),
     }));
     compiled.set(table, list);

@@ -46,6 +46,8 @@ export const inhibitorsPayload = z
           note: z.string().optional(),
           /** RxNorm clinical and branded drugs (SCD/SBD) containing it, for orders coded only by product. */
           products: z.array(z.object({ rxnorm: z.string().min(1), name: z.string().min(1) }).strict()).default([]),
+          /** Brand names of products containing it, matched as whole words in the medication's text (an SBD with a display). */
+          brands: z.array(z.string().min(1)).default([]),
         })
         .strict(),
     ),

@@ -154,7 +154,7 @@ describe('factor sets', () => {
     const s = one(meperidine);
     expect(s.complete).toBe(false);
     expect(s.incomplete[0]).toMatchObject({ ingredient: 'meperidine', mme: null, status: 'incomplete' });
-    expect(s.incomplete[0]!.reason).toContain('no meperidine');
+    expect(s.incomplete[0]!.reason).toContain('no conversion factor for meperidine');
   });
   test('with the 2018 set selected as a fallback it converts at 0.1', () => {
     const s = one(meperidine, k2018);
@@ -194,7 +194,7 @@ describe('missing pieces make the total incomplete', () => {
     ['no dose', order(OXY5, { freq: 4 }), 'no dose amount'],
     ['no dosage instruction', { ...order(OXY5, {}), dosageInstruction: [] }, 'no dosage instructions'],
     ['mg dose on a combination product', order(APAP_COD30, { dose: 30, unit: 'mg', freq: 4 }), 'ambiguous'],
-    ['liquid dosed in tablets', order(MORPH_SOL, { dose: 1, unit: 'tablet', freq: 4 }), 'give mL'],
+    ['liquid dosed in tablets', order(MORPH_SOL, { dose: 1, unit: 'tablet', freq: 4 }), 'give it in mL'],
     ['ingredient code only', order({ code: '7804', text: 'oxycodone' }, { dose: 1, freq: 4 }), 'could not be identified'],
   ])('%s', (_name, o, reason) => {
     const s = one(o);

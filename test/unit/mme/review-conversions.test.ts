@@ -39,7 +39,7 @@ describe('transmucosal fentanyl with the CDC 2018 factors (per microgram)', () =
   test('without the 2018 set, a buccal tablet makes the total incomplete', () => {
     const s = one(order('fentanyl 0.1 MG Buccal Tablet [Fentora]', { value: 1, unit: 'tablet' }, 4, {}, '668622'));
     expect(s.complete).toBe(false);
-    expect(s.incomplete[0]!.reason).toContain('fentanyl (buccal)');
+    expect(s.incomplete[0]!.reason).toContain('fentanyl by the buccal route');
   });
 });
 
