@@ -105,13 +105,8 @@ export function createApp(deps: AppDeps): express.Express {
     if (!service) throw notFound(`No CDS service with id '${req.params.id}'`);
     res.locals.serviceId = service.definition.id;
     const records = parseFeedback(req.body, service.definition.id, now());
-    try {
-      const result = acceptFeedback(deps.store, records, deps.exceptionFor);
-      res.locals.feedbackStored = result.stored;
-    } catch (e) {
-      if (e instanceof StoreUnavailableError) throw serviceUnavailable('Feedback could not be stored right now; nothing was saved. Please retry.');
-      throw e;
-    }
+    // A store that cannot be written is a 503 from the error handler; nothing is half-written.
+    res.locals.feedbackStored = acceptFeedback(deps.store, records, deps.exceptionFor).stored;
     res.json({});
   });
 
@@ -230,6 +225,7 @@ function errorHandler(logger: Logger) {
     if (res.headersSent) return next(err);
     let error: OutcomeError;
     if (err instanceof OutcomeError) error = err;
+    else if (err instanceof StoreUnavailableError) error = serviceUnavailable('The service cannot use its storage right now; nothing was saved. Please retry.');
     else if (isBodyParserError(err, 'entity.too.large')) error = payloadTooLarge();
     else if (isBodyParserError(err, 'entity.parse.failed')) error = badRequest('Request body is not valid JSON');
     else if (isBodyParserError(err, 'encoding.unsupported') || isBodyParserError(err, 'charset.unsupported')) error = unsupportedMediaType();

@@ -2,9 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { zodProblems } from '../cds/hook-request.js';
-import { invalidRequest, notFound, serviceUnavailable, unauthorized } from '../cds/outcome.js';
+import { invalidRequest, notFound, unauthorized } from '../cds/outcome.js';
 import type { Store } from '../store/store.js';
-import { StoreUnavailableError } from '../store/store.js';
 
 /**
  * The audit API for quality and safety teams, authenticated separately from
@@ -41,7 +40,7 @@ export function auditRouter(store: Store, adminToken: string | undefined, now: (
 
   router.get('/exceptions', (req, res) => {
     const f = parseFilters(req);
-    const rows = guard(() => store.listExceptions(storeQuery(f))).map((e) => ({
+    const rows = store.listExceptions(storeQuery(f)).map((e) => ({
       id: e.id,
       patientId: e.patientId,
       topic: e.topic,
@@ -61,7 +60,7 @@ export function auditRouter(store: Store, adminToken: string | undefined, now: (
 
   router.get('/feedback', (req, res) => {
     const f = parseFilters(req);
-    const rows = guard(() => store.listFeedback(storeQuery(f))).map((r) => ({
+    const rows = store.listFeedback(storeQuery(f)).map((r) => ({
       id: r.id,
       card: r.cardUuid,
       serviceId: r.serviceId,
@@ -82,7 +81,7 @@ export function auditRouter(store: Store, adminToken: string | undefined, now: (
     const f = parseFilters(req);
     const to = date(f.to) ?? now();
     const from = date(f.from) ?? new Date(to.getTime() - 30 * 86_400_000);
-    const rows = guard(() => store.ruleActivity(from, to)).map((r) => ({
+    const rows = store.ruleActivity(from, to).map((r) => ({
       ruleId: r.ruleId,
       shown: r.shown,
       accepted: r.accepted,
@@ -112,14 +111,6 @@ function date(value: string | undefined): Date | undefined {
   return value === undefined ? undefined : new Date(value);
 }
 
-function guard<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof StoreUnavailableError) throw serviceUnavailable('The audit store cannot be read right now');
-    throw e;
-  }
-}
 
 function send(res: Response, format: 'json' | 'csv', name: string, rows: Record<string, unknown>[]): void {
   if (format === 'json') {

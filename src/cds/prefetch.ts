@@ -31,6 +31,12 @@ export interface PrefetchOptions {
 export interface UnavailablePrefetch {
   readonly key: string;
   readonly reason: string;
+  /**
+   * The key held records of another patient besides this patient's: those were
+   * dropped, this patient's were kept, and the list may be incomplete (so no
+   * card may say that something is absent from it).
+   */
+  readonly otherPatient?: true;
 }
 
 export interface ResolvedPrefetch {
@@ -38,7 +44,7 @@ export interface ResolvedPrefetch {
   readonly unavailable: readonly UnavailablePrefetch[];
   /** Keys fetched from fhirServer by this service (for logs and provenance). */
   readonly fetched: readonly string[];
-  /** Keys dropped because they held another patient's records (logged as a warning: a client or FHIR server fault). */
+  /** Keys whose records of another patient were dropped (logged as a warning: a client or FHIR server fault). */
   readonly otherPatientKeys: readonly string[];
 }
 
@@ -89,13 +95,16 @@ export async function resolvePrefetch(request: HookRequest, spec: PrefetchSpec, 
     }),
   );
 
-  // Never another patient's data: a key that holds any is not used at all.
+  // Never another patient's data: their records are dropped; this patient's
+  // are kept (they still show what is on file), but the key counts as
+  // incomplete, so nothing is reported as absent from it.
   const otherPatientKeys: string[] = [];
   for (const [key, list] of resources) {
-    if (!list.some((r) => isAboutAnotherPatient(r, request.context.patientId))) continue;
-    resources.delete(key);
+    const own = list.filter((r) => !isAboutAnotherPatient(r, request.context.patientId));
+    if (own.length === list.length) continue;
+    resources.set(key, own);
     otherPatientKeys.push(key);
-    unavailable.push({ key, reason: 'it held records of another patient' });
+    unavailable.push({ key, reason: 'it also held records of another patient, which were not used', otherPatient: true });
   }
 
   const missingRequired = spec.required.filter((key) => !resources.has(key));

@@ -64,14 +64,17 @@ export interface CardShown {
  * What an exception is tied to. A justification quiets only the situation it
  * was written for; anything else is a material change that brings the full
  * alert back:
- * - `mme`: a total above the justified total (a justification without a total
- *   cannot be checked against a higher dose, so it quiets nothing);
+ * - `mme`: a total above the justified total, or a total that is only a lower
+ *   bound (an order not converted, the medication list unread); a
+ *   justification without a total cannot be checked, so it quiets nothing;
  * - `pgx`: another drug, or another acting CYP2D6 phenotype (a new genotype
  *   result, an inhibitor started or stopped);
  * - `cns-depressant`: a depressant class that was not among those justified.
  */
 export type JustifiedSituation = {
   readonly mmeTotal?: number;
+  /** The current total is exact (every order converted, the medication list read): a lower bound cannot show that the dose did not rise. */
+  readonly mmeTotalKnown?: boolean;
   readonly ingredient?: string;
   readonly phenotype?: string;
   readonly cnsClasses?: readonly string[];
@@ -177,7 +180,7 @@ export function stillJustified(topic: string, justified: Readonly<Record<string,
   const j = justified as JustifiedSituation;
   switch (topic) {
     case 'mme':
-      return typeof j.mmeTotal === 'number' && current.mmeTotal !== undefined && current.mmeTotal <= j.mmeTotal + 0.05;
+      return typeof j.mmeTotal === 'number' && current.mmeTotal !== undefined && current.mmeTotalKnown !== false && current.mmeTotal <= j.mmeTotal + 0.05;
     case 'pgx':
       return j.ingredient !== undefined && j.ingredient === current.ingredient && j.phenotype !== undefined && j.phenotype === current.phenotype;
     case 'cns-depressant':
@@ -192,6 +195,31 @@ export function applicableException(exceptions: readonly ExceptionOnFile[], topi
   return exceptions
     .filter((e) => e.topic === topic && e.createdAt <= now && e.expiresAt > now && stillJustified(topic, e.justified, current))
     .sort((a, b) => b.expiresAt.getTime() - a.expiresAt.getTime())[0];
+}
+
+/** A PDMP review documented in the app (extension on the justification). */
+export const PDMP_REVIEWED_EXTENSION = 'urn:pain-cds:pdmp-reviewed';
+
+/**
+ * When the PDMP was last reviewed, as documented through this service: an
+ * override or an app justification with a reason that records a review (on
+ * any card: the review happened whatever alert it was given for), and the
+ * "PDMP reviewed on" date of an app justification.
+ */
+export function pdmpReviewsDocumented(stored: readonly ExceptionOnFile[], issues: readonly DetectedIssue[], reasons: OverrideReasonTable): Date | undefined {
+  const recording = new Set(reasons.reasons.filter((r) => r.recordsPdmpReview).map((r) => r.code));
+  const times = stored.filter((e) => recording.has(e.reasonCode)).map((e) => e.createdAt.getTime());
+  for (const issue of issues) {
+    if (issue.status !== 'final' && issue.status !== 'amended' && issue.status !== 'corrected') continue;
+    const reviewed = issue.extension?.find((e) => e.url === PDMP_REVIEWED_EXTENSION)?.valueDate;
+    if (reviewed) times.push(Date.parse(reviewed));
+    for (const m of issue.mitigation ?? []) {
+      const recorded = m.action?.coding?.some((c) => c.code && recording.has(findOverrideReason(reasons, { system: c.system, code: c.code })?.code ?? ''));
+      if (recorded) times.push(Date.parse(m.date ?? issue.identifiedDateTime ?? ''));
+    }
+  }
+  const valid = times.filter((t) => Number.isFinite(t));
+  return valid.length ? new Date(Math.max(...valid)) : undefined;
 }
 
 /** "Stable long-term therapy; benefits outweigh risks, documented by Practitioner/1 on 1 May 2026, valid until 30 July 2026" */

@@ -38,9 +38,17 @@ export interface PatientContext {
   /** Resolves `Medication/id` (prefetch) and `#id` (contained in the order) references. */
   readonly resolveMedication: (reference: string, container?: MedicationRequest | MedicationStatement) => Medication | undefined;
   /** Prefetch keys that could not be had, with the reason; cards say what was not checked. */
-  readonly unavailable: readonly { key: string; reason: string }[];
+  readonly unavailable: readonly UnavailableData[];
   /** Exceptions on file in this service's store, valid now (DetectedIssues are merged by the clinical layer). */
   readonly storedExceptions: readonly ExceptionOnFile[];
+}
+
+/** A part of the record that could not be read whole: missing, failed, or mixed with another patient's records (which were dropped). */
+export interface UnavailableData {
+  readonly key: string;
+  readonly reason: string;
+  /** Some of this patient's records were read, but the list may be incomplete. */
+  readonly otherPatient?: true;
 }
 
 export interface PatientContextInput {
@@ -50,7 +58,7 @@ export interface PatientContextInput {
   readonly draftOrders: readonly FhirResource[];
   readonly selections: readonly string[] | undefined;
   readonly prefetchResources: Iterable<readonly FhirResource[]>;
-  readonly unavailable: readonly { key: string; reason: string }[];
+  readonly unavailable: readonly UnavailableData[];
   readonly storedExceptions?: readonly ExceptionOnFile[];
 }
 

@@ -1,5 +1,5 @@
 import type { ExceptionOnFile } from '../clinical/exceptions.js';
-import { OutcomeError, invalidRequest } from '../cds/outcome.js';
+import { invalidRequest, notFoundItems } from '../cds/outcome.js';
 import type { FeedbackRecord, IssuedCard, Store } from '../store/store.js';
 
 /**
@@ -36,9 +36,8 @@ export function acceptFeedback(store: Store, records: FeedbackRecord[], exceptio
     }
   });
   if (problems.length > 0) {
-    const error = invalidRequest(problems);
     // All unknown cards: 404; any other mix of problems: 400.
-    throw unknown === records.length ? new OutcomeError(404, error.outcome) : error;
+    throw unknown === records.length ? notFoundItems(problems) : invalidRequest(problems);
   }
   return store.recordFeedback(records, exceptions);
 }

@@ -19,11 +19,19 @@ const FOR_PEOPLE: Readonly<Record<string, string>> = {
 
 export function dataAvailabilityFacts(context: PatientContext): Record<string, unknown> {
   const keys = context.unavailable.map((u) => u.key);
-  const unavailable = keys.map((key) => FOR_PEOPLE[key] ?? key);
+  const forPeople = (list: typeof context.unavailable) => list.map((u) => FOR_PEOPLE[u.key] ?? u.key);
+  const mixed = context.unavailable.filter((u) => u.otherPatient);
+  const missing = forPeople(context.unavailable.filter((u) => !u.otherPatient));
+  const notes = [
+    ...(missing.length ? [`Could not be checked (data unavailable): ${missing.join(', ')}.`] : []),
+    ...(mixed.length
+      ? [`The EHR sent another patient's records with this patient's ${forPeople(mixed).join(', ')}: they were not used, and these lists may be incomplete. Tell the EHR team.`]
+      : []),
+  ];
   return {
     'data.checksMissing': keys.length > 0,
     'data.unavailableKeys': keys,
-    'data.unavailable': unavailable,
-    'data.unavailableNote': unavailable.length ? `Could not be checked (data unavailable): ${unavailable.join(', ')}.` : '',
+    'data.unavailable': forPeople(context.unavailable),
+    'data.unavailableNote': notes.join(' '),
   };
 }

@@ -1,5 +1,5 @@
 import type { ExceptionOnFile } from '../exceptions.js';
-import { applicableException, describeException, exceptionsFromDetectedIssues } from '../exceptions.js';
+import { applicableException, describeException, exceptionsFromDetectedIssues, pdmpReviewsDocumented } from '../exceptions.js';
 import type { OverrideReasonTable } from '../override-reasons.js';
 import type { PatientContext } from '../patient-context.js';
 
@@ -8,8 +8,8 @@ export function exceptionsOnFile(context: PatientContext, reasons: OverrideReaso
   return [...context.storedExceptions, ...exceptionsFromDetectedIssues(context.detectedIssues, reasons, context.patientId)];
 }
 
-export function exceptionPatientFacts(exceptions: readonly ExceptionOnFile[], now: Date, current: { mmeTotal: number; cnsClasses: readonly string[] }): Record<string, unknown> {
-  const mme = applicableException(exceptions, 'mme', { mmeTotal: current.mmeTotal }, now);
+export function exceptionPatientFacts(exceptions: readonly ExceptionOnFile[], now: Date, current: { mmeTotal: number; mmeTotalKnown: boolean; cnsClasses: readonly string[] }): Record<string, unknown> {
+  const mme = applicableException(exceptions, 'mme', { mmeTotal: current.mmeTotal, mmeTotalKnown: current.mmeTotalKnown }, now);
   const cns = applicableException(exceptions, 'cns-depressant', { cnsClasses: current.cnsClasses }, now);
   return {
     'exceptionOnFile.mme': mme !== undefined,
@@ -19,11 +19,9 @@ export function exceptionPatientFacts(exceptions: readonly ExceptionOnFile[], no
   };
 }
 
-/** When the PDMP was last reviewed according to overrides with a reason that records a review (a way to record it from the card). */
-export function pdmpReviewedByOverride(exceptions: readonly ExceptionOnFile[], reasons: OverrideReasonTable): Date | undefined {
-  const recording = new Set(reasons.reasons.filter((r) => r.recordsPdmpReview).map((r) => r.code));
-  const times = exceptions.filter((e) => recording.has(e.reasonCode)).map((e) => e.createdAt.getTime());
-  return times.length ? new Date(Math.max(...times)) : undefined;
+/** When the PDMP was last reviewed as documented through this service (overrides and app justifications). */
+export function pdmpReviewedByOverride(context: PatientContext, reasons: OverrideReasonTable): Date | undefined {
+  return pdmpReviewsDocumented(context.storedExceptions, context.detectedIssues, reasons);
 }
 
 /** A pharmacogenomic exception holds for the drug and the acting phenotype it was written for. */

@@ -21,7 +21,7 @@ export function computePainFacts(context: PatientContext, k: PainKnowledge): Fac
   const active = records.filter(isActiveUse);
   const cyp2d6 = assessCyp2d6({ observations: context.observations, activeMedications: active, resolveMedication: context.resolveMedication }, k.cyp2d6);
   const exceptions = exceptionsOnFile(context, k.overrideReasons);
-  const mme = mmePatientFacts(context, records, k, pdmpReviewedByOverride(exceptions, k.overrideReasons));
+  const mme = mmePatientFacts(context, records, k, pdmpReviewedByOverride(context, k.overrideReasons));
   // Object.assign rather than spread: V8 copies these large records (50+ keys) an order of magnitude faster.
   const patient = Object.assign(
     {},
@@ -29,7 +29,7 @@ export function computePainFacts(context: PatientContext, k: PainKnowledge): Fac
     pgxPatientFacts(cyp2d6, k.cyp2d6),
     paediatricFacts(context, k.valueSets, k.paediatric),
     mme.facts,
-    exceptionPatientFacts(exceptions, context.now, { mmeTotal: mme.summary.total, cnsClasses: stringList(mme.facts['cns.classes']) }),
+    exceptionPatientFacts(exceptions, context.now, { mmeTotal: mme.summary.total, mmeTotalKnown: mme.facts['mme.totalKnown'] === true, cnsClasses: stringList(mme.facts['cns.classes']) }),
   );
   const orders = context.ordersUnderConsideration.map((order) => {
     const facts = mmeOrderFacts(order, mme.summary, context, k);
