@@ -1,5 +1,6 @@
 import type { Condition, MedicationRequest, MedicationStatement, Observation, Patient, Procedure } from 'fhir/r4';
 import { drugName, isActiveUse, medicationOf, type MedicationResolver } from './medication.js';
+import { durationDays } from './mme/daily-dose.js';
 import type { ValueSetId, ValueSets } from './valuesets.js';
 
 /** Pure checks over the record used by the opioid safety rules (CDC 2022), driven by the value sets. */
@@ -141,12 +142,9 @@ export function hasRecord(items: readonly { code?: { coding?: unknown[]; text?: 
 }
 
 /** Days of supply from dispenseRequest.expectedSupplyDuration, when given. */
+/** Days of supply an order allows (its expectedSupplyDuration, in any time unit); undefined when not given or in no time unit. */
 export function daysSupply(order: MedicationRequest): number | undefined {
-  const d = order.dispenseRequest?.expectedSupplyDuration;
-  if (typeof d?.value !== 'number') return undefined;
-  const unit = (d.code ?? d.unit ?? 'd').toLowerCase();
-  const factor = unit.startsWith('w') ? 7 : unit.startsWith('mo') ? 30 : unit === 'h' ? 1 / 24 : 1;
-  return d.value * factor;
+  return durationDays(order.dispenseRequest?.expectedSupplyDuration);
 }
 
 export function daysBetween(earlier: Date, later: Date): number {

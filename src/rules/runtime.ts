@@ -125,7 +125,11 @@ class EnginePool {
     const engine = this.idle.pop() ?? this.build();
     // Precomputed values: no fact caching (it would hash every value on every run).
     const runtimeFacts: Record<string, Fact> = {};
-    for (const name of this.factNames) runtimeFacts[name] = new Fact(name, facts[name] ?? null, { cache: false });
+    for (const name of this.factNames) {
+      // Every fact a rule names is computed for every call (a test checks the producers against the catalog): a missing one is a defect, never a silent null.
+      if (!(name in facts)) throw new Error(`fact '${name}' was not computed`);
+      runtimeFacts[name] = new Fact(name, facts[name] ?? null, { cache: false });
+    }
     try {
       return use(await engine.run(runtimeFacts));
     } finally {

@@ -1,14 +1,8 @@
 import fs from 'node:fs';
-import type { Server } from 'node:http';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { composeService, type ComposedService } from '../../src/compose.js';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
-import { REPO_ROOT } from '../helpers/service.js';
+import { REPO_ROOT, startDemoService, type ListeningDemoService } from '../helpers/service.js';
 
 /**
  * The whole story in a real browser (Debian chromium via playwright-core):
@@ -18,25 +12,13 @@ import { REPO_ROOT } from '../helpers/service.js';
  * and the next hook call honours it. Screenshots go to test-artifacts/.
  */
 const SHOTS = path.join(REPO_ROOT, 'test-artifacts', 'screenshots');
-let service: ComposedService;
-let server: Server;
+let demo: ListeningDemoService;
 let browser: Browser;
 let base: string;
 
 beforeAll(async () => {
-  const port = await new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-  base = `http://127.0.0.1:${port}`;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pain-cds-e2e-'));
-  const config = loadConfig({ PORT: String(port), PUBLIC_BASE_URL: base, DATA_DIR: dataDir, RULES_DIR: path.join(REPO_ROOT, 'rules'), CARDS_DIR: path.join(REPO_ROOT, 'cards'), LOG_LEVEL: 'warn', DEMO: 'on' });
-  service = await composeService(config, createLogger('warn'));
-  server = await new Promise<Server>((resolve) => {
-    const s = service.app.listen(port, '127.0.0.1', () => resolve(s));
-  });
+  demo = await startDemoService({ LOG_LEVEL: 'warn' });
+  base = demo.base;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -46,9 +28,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  server?.closeAllConnections();
-  server?.close();
-  service?.close();
+  demo?.close();
 });
 
 async function order(page: Page, patient: string, drug: string) {

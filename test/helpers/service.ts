@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
@@ -9,6 +10,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { RuleRuntime } from '../../src/rules/runtime.js';
 import type { Store } from '../../src/store/store.js';
+import { freePort } from './ports.js';
 import { createTestClient, type TestClient } from './client.js';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
@@ -88,4 +90,32 @@ export function assertLogsClean(lines: readonly string[]): void {
     /scenario-patient|Test Patient|"patientId"/.exec(text)?.[0],
   ].filter(Boolean);
   if (leaks.length > 0) throw new Error(`log lines leak sensitive data: ${leaks.map((l) => l!.slice(0, 20)).join(', ')}`);
+}
+
+/** The service in demo mode (its own FHIR server, SMART server and demo EHR), listening on a free loopback port, as the browser and app tests use it. */
+export interface ListeningDemoService {
+  readonly base: string;
+  readonly service: ComposedService;
+  close(): void;
+}
+
+export async function startDemoService(env: Record<string, string> = {}): Promise<ListeningDemoService> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pain-cds-demo-'));
+  const config = loadConfig({ PORT: String(port), PUBLIC_BASE_URL: base, DATA_DIR: dataDir, RULES_DIR: path.join(REPO_ROOT, 'rules'), CARDS_DIR: path.join(REPO_ROOT, 'cards'), LOG_LEVEL: 'silent', DEMO: 'on', ...env });
+  const service = await composeService(config, createLogger(config.logLevel));
+  const server = await new Promise<Server>((resolve) => {
+    const s = service.app.listen(port, '127.0.0.1', () => resolve(s));
+  });
+  return {
+    base,
+    service,
+    close() {
+      server.closeAllConnections();
+      server.close();
+      service.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -3,11 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createFhirServer } from '../../src/sandbox/fhir-server.js';
 import { expandPatient, prefetchGroups } from '../../src/pipeline/scenarios/compact-patient.js';
-import { hookBody, NOW, SERVICE_IDS, CODEINE_DRAFT, type Hook } from '../helpers/hooks.js';
+import { hookBody, NOW, SERVICE_IDS, CODEINE_DRAFT } from '../helpers/hooks.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
 const OUTCOME = { resourceType: 'OperationOutcome', issue: expect.any(Array) };
-const HOOKS = Object.keys(SERVICE_IDS) as Hook[];
 
 let svc: TestService;
 const logs: string[] = [];
@@ -40,10 +39,14 @@ describe('discovery', () => {
 });
 
 describe('service calls', () => {
-  test.each(HOOKS)('%s: a valid call runs the whole path and answers with cards', async (hook) => {
-    const res = await post(`/cds-services/${SERVICE_IDS[hook]}`, hookBody(hook, { drafts: [CODEINE_DRAFT] }));
+  test.each([
+    ['order-select', ['pgx-codeine-poor']],
+    ['order-sign', ['pgx-codeine-poor']],
+    ['patient-view', ['pgx-patient-summary']],
+  ] as const)('%s: a valid call runs the whole path and answers with the expected cards', async (hook, rules) => {
+    const res = await post(`/cds-services/${SERVICE_IDS[hook]}`, hookBody(hook, { cyp2d6: '*4/*4', drafts: [CODEINE_DRAFT] }));
     expect(res.status).toBe(200);
-    expect(Array.isArray(res.body.cards)).toBe(true);
+    expect(res.body.cards.map((c: { extension: Record<string, { ruleId: string }> }) => c.extension['pain-cds-provenance']!.ruleId)).toEqual(rules);
   });
 
   test('unknown fields, extensions, Bundles without type and doseAndRate as an object are accepted', async () => {

@@ -11,6 +11,7 @@ import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/sqlite/schema.js';
 import { StoreUnavailableError } from '../../src/store/store.js';
 import { createTestClient, type TestClient } from '../helpers/client.js';
 import { hookBody } from '../helpers/hooks.js';
+import { freePort } from '../helpers/ports.js';
 import { REPO_ROOT } from '../helpers/service.js';
 
 const temps: string[] = [];
@@ -79,12 +80,7 @@ describe('crash safety', () => {
     client = await createTestClient('ES384');
     dataDir = tempDir();
     fs.writeFileSync(path.join(dataDir, 'clients.json'), JSON.stringify({ clients: [{ iss: client.iss, jwks: { keys: [client.publicJwk] } }] }));
-    port = await new Promise<number>((resolve) => {
-      const s = net.createServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as net.AddressInfo).port;
-        s.close(() => resolve(p));
-      });
-    });
+    port = await freePort();
   }, 120_000);
   afterAll(() => child?.kill('SIGKILL'));
 

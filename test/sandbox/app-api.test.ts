@@ -1,13 +1,11 @@
 import fs from 'node:fs';
-import type { Server } from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { composeService, type ComposedService } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { REPO_ROOT, startTestService } from '../helpers/service.js';
+import { REPO_ROOT, startDemoService, startTestService, type ListeningDemoService } from '../helpers/service.js';
 
 /**
  * The SMART app's call to the service (`POST /app-api/summary` with the app's
@@ -15,7 +13,7 @@ import { REPO_ROOT, startTestService } from '../helpers/service.js';
  * serves and refuses to serve.
  */
 let service: ComposedService;
-let server: Server;
+let demo: ListeningDemoService;
 let base: string;
 const tempDirs: string[] = [];
 const tempDir = () => {
@@ -26,23 +24,13 @@ const tempDir = () => {
 const env = (extra: Record<string, string>) => ({ RULES_DIR: path.join(REPO_ROOT, 'rules'), CARDS_DIR: path.join(REPO_ROOT, 'cards'), DATA_DIR: tempDir(), LOG_LEVEL: 'silent', ...extra });
 
 beforeAll(async () => {
-  const port = await new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-  base = `http://127.0.0.1:${port}`;
-  service = await composeService(loadConfig(env({ PORT: String(port), PUBLIC_BASE_URL: base, DEMO: 'on' })), createLogger('silent'));
-  server = await new Promise<Server>((resolve) => {
-    const s = service.app.listen(port, '127.0.0.1', () => resolve(s));
-  });
+  demo = await startDemoService();
+  base = demo.base;
+  service = demo.service;
 });
 
 afterAll(() => {
-  server?.closeAllConnections();
-  server?.close();
-  service?.close();
+  demo?.close();
   for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
 });
 

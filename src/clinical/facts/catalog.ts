@@ -1,132 +1,120 @@
-import type { FactDefinition } from '../../knowledge/facts.js';
+import type { FactDefinition, FactType } from '../../knowledge/facts.js';
 
 /**
- * Every fact a rule or card template may name, with its type and a typical
- * value. Rules read these values only; they never see FHIR. Facts ending in
- * `Note` are ready-made sentences for card detail, empty when not applicable.
- * Documented for informaticists in rules/README.md.
+ * Every fact a rule or card template may name, with its type, unit and a
+ * typical value: the one source of fact names and types. The fact producers
+ * are typed against it (PatientFacts, OrderFacts), so a misspelled fact or a
+ * value of the wrong type is a compile error, and a test checks that a call
+ * computes exactly these facts. Rules read these values only; they never see
+ * FHIR. Facts ending in `Note` are ready-made sentences for card detail, empty
+ * when not applicable. Documented for informaticists in rules/README.md.
  */
-const patient = (name: string, type: FactDefinition['type'], description: string, example: unknown): FactDefinition => ({
-  name,
-  scope: 'patient',
-  type,
-  description,
-  example,
-});
-const order = (name: string, type: FactDefinition['type'], description: string, example: unknown): FactDefinition => ({
-  name,
-  scope: 'order',
-  type,
-  description,
-  example,
-});
+const patient = <T extends FactType>(type: T, description: string, example: unknown, unit?: string) => ({ scope: 'patient' as const, type, description, example, ...(unit ? { unit } : {}) });
+const order = <T extends FactType>(type: T, description: string, example: unknown, unit?: string) => ({ scope: 'order' as const, type, description, example, ...(unit ? { unit } : {}) });
 
-const FACTS: readonly FactDefinition[] = [
-  patient('patient.ageYears', 'number', 'Age in whole years at the time of the call (null when no birth date).', 45),
-  patient('patient.tonsillectomy', 'boolean', 'A tonsillectomy or adenoidectomy is on record (procedure or indication).', false),
-  patient('patient.breastfeeding', 'boolean', 'Breastfeeding or lactation is recorded.', false),
-  patient('data.checksMissing', 'boolean', 'Some prefetch data could not be had, so some safety checks were not done.', false),
-  patient('data.unavailableKeys', 'list', 'Prefetch keys that could not be had (patient, medicationRequests, medicationStatements, conditions, observations, procedures, detectedIssues).', []),
-  patient('data.unavailable', 'list', 'What could not be checked, for people.', []),
-  patient('data.unavailableNote', 'string', 'Sentence naming the data that could not be checked (empty when all was available).', ''),
+export const FACTS = {
+  'patient.ageYears': patient('number', 'Age in whole years at the time of the call (null when no birth date).', 45, 'years'),
+  'patient.tonsillectomy': patient('boolean', 'A tonsillectomy or adenoidectomy is on record (procedure or indication).', false),
+  'patient.breastfeeding': patient('boolean', 'Breastfeeding or lactation is recorded.', false),
+  'data.checksMissing': patient('boolean', 'Some prefetch data could not be had, so some safety checks were not done.', false),
+  'data.unavailableKeys': patient('list', 'Prefetch keys that could not be had (patient, medicationRequests, medicationStatements, conditions, observations, procedures, detectedIssues).', []),
+  'data.unavailable': patient('list', 'What could not be checked, for people.', []),
+  'data.unavailableNote': patient('string', 'Sentence naming the data that could not be checked (empty when all was available).', ''),
 
-  patient('cyp2d6.hasResult', 'boolean', 'A final CYP2D6 result (genotype or phenotype) is on file.', true),
-  patient('cyp2d6.diplotype', 'string', 'Normalised diplotype, e.g. *1/*4 (null for phenotype-only results).', '*4/*4'),
-  patient('cyp2d6.basis', 'string', 'What the phenotype rests on, for people: "genotype *4/*4, activity score 0".', 'genotype *4/*4, activity score 0'),
-  patient('cyp2d6.activityScore', 'string', 'Activity score as text: "1.25", "≥4.0" (a lower bound: x≥3 bins and unknown copy numbers); null when none.', '0'),
-  patient('cyp2d6.genotypePhenotype', 'string', 'Phenotype predicted by the genotype alone.', 'Poor metabolizer'),
-  patient('cyp2d6.phenotype', 'string', 'Phenotype to act on, after phenoconversion by inhibitors.', 'Poor metabolizer'),
-  patient('cyp2d6.riskPhenotype', 'string', 'UM, NM, IM, PM or Indeterminate, after phenoconversion (a lower-bound score is assigned from its bound); null with no result.', 'PM'),
-  patient('cyp2d6.phenoconverted', 'boolean', 'An inhibitor changed the phenotype.', false),
-  patient('cyp2d6.inhibitors', 'list', 'Names of active CYP2D6 inhibitors.', ['paroxetine']),
-  patient('cyp2d6.phenoconversionNote', 'string', 'Sentence explaining phenoconversion, empty when none.', ''),
-  patient('cyp2d6.discrepancyNote', 'string', 'Sentence naming a genotype/phenotype disagreement, empty when none.', ''),
-  patient('cyp2d6.indeterminateReason', 'string', 'Why the phenotype is indeterminate (null otherwise).', 'allele *22 has uncertain function'),
-  patient('cyp2d6.analgesics', 'list', 'Per analgesic: {drug, affected, advice}, for the drug-by-drug table.', [
+  'cyp2d6.hasResult': patient('boolean', 'A final CYP2D6 result (genotype or phenotype) is on file.', true),
+  'cyp2d6.diplotype': patient('string', 'Normalised diplotype, e.g. *1/*4 (null for phenotype-only results).', '*4/*4'),
+  'cyp2d6.basis': patient('string', 'What the phenotype rests on, for people: "genotype *4/*4, activity score 0".', 'genotype *4/*4, activity score 0'),
+  'cyp2d6.activityScore': patient('string', 'Activity score as text: "1.25", "≥4.0" (a lower bound: x≥3 bins and unknown copy numbers); null when none.', '0'),
+  'cyp2d6.genotypePhenotype': patient('string', 'Phenotype predicted by the genotype alone.', 'Poor metabolizer'),
+  'cyp2d6.phenotype': patient('string', 'Phenotype to act on, after phenoconversion by inhibitors.', 'Poor metabolizer'),
+  'cyp2d6.riskPhenotype': patient('string', 'UM, NM, IM, PM or Indeterminate, after phenoconversion (a lower-bound score is assigned from its bound); null with no result.', 'PM'),
+  'cyp2d6.phenoconverted': patient('boolean', 'An inhibitor changed the phenotype.', false),
+  'cyp2d6.inhibitors': patient('list', 'Names of active CYP2D6 inhibitors.', ['paroxetine']),
+  'cyp2d6.phenoconversionNote': patient('string', 'Sentence explaining phenoconversion, empty when none.', ''),
+  'cyp2d6.discrepancyNote': patient('string', 'Sentence naming a genotype/phenotype disagreement, empty when none.', ''),
+  'cyp2d6.indeterminateReason': patient('string', 'Why the phenotype is indeterminate (null otherwise).', 'allele *22 has uncertain function'),
+  'cyp2d6.analgesics': patient('list', 'Per analgesic: {drug, affected, advice}, for the drug-by-drug table.', [
     { drug: 'codeine', affected: true, advice: 'Avoid (strong)' },
     { drug: 'morphine', affected: false, advice: 'Not affected by CYP2D6' },
   ]),
-  patient('cyp2d6.dataVersion', 'string', 'Knowledge tables behind the phenotype, id@version.', 'cyp2d6-activity-values@2024-08-27-21-12.1'),
-  patient('cyp2d6.resultNote', 'string', 'Sentence following "CYP2D6 result: {{cyp2d6.basis}}.": what the result predicts by itself (never the phenotype after an inhibitor); empty with no result.', 'By itself, this genotype predicts a poor metabolizer.'),
-  patient('cyp2d6.headline', 'string', 'Phenotype to act on, with what it rests on, for a card summary; empty with no result.', 'poor metabolizer while on paroxetine (genotype *1/*1 alone: normal metabolizer)'),
-  patient('paediatric.recentTonsillectomy', 'boolean', 'A tonsillectomy or adenoidectomy within the post-operative period (paediatric-codeine-tramadol table), undated, or the reason for the draft order.', false),
-  patient('paediatric.tonsillectomyWhen', 'string', 'When that surgery was, for people ("on 2026-05-29", "on a date that is not recorded"); empty when none.', ''),
-  patient('paediatric.respiratoryRisks', 'list', 'Active obesity, obstructive sleep apnoea or severe lung disease (FDA 2017 warning for ages 12-18).', []),
-  patient('paediatric.hasRespiratoryRisk', 'boolean', 'At least one of paediatric.respiratoryRisks is recorded.', false),
+  'cyp2d6.dataVersion': patient('string', 'Knowledge tables behind the phenotype, id@version.', 'cyp2d6-activity-values@2024-08-27-21-12.1'),
+  'cyp2d6.resultNote': patient('string', 'Sentence following "CYP2D6 result: {{cyp2d6.basis}}.": what the result predicts by itself (never the phenotype after an inhibitor); empty with no result.', 'By itself, this genotype predicts a poor metabolizer.'),
+  'cyp2d6.headline': patient('string', 'Phenotype to act on, with what it rests on, for a card summary; empty with no result.', 'poor metabolizer while on paroxetine (genotype *1/*1 alone: normal metabolizer)'),
+  'paediatric.recentTonsillectomy': patient('boolean', 'A tonsillectomy or adenoidectomy within the post-operative period (paediatric-codeine-tramadol table), undated, or the reason for the draft order.', false),
+  'paediatric.tonsillectomyWhen': patient('string', 'When that surgery was, for people ("on 2026-05-29", "on a date that is not recorded"); empty when none.', ''),
+  'paediatric.respiratoryRisks': patient('list', 'Active obesity, obstructive sleep apnoea or severe lung disease (FDA 2017 warning for ages 12-18).', []),
+  'paediatric.hasRespiratoryRisk': patient('boolean', 'At least one of paediatric.respiratoryRisks is recorded.', false),
 
-  patient('mme.hasOpioids', 'boolean', 'At least one pain opioid is active or ordered in this call.', true),
-  patient('mme.total', 'number', 'Total daily MME over drafts and active orders (a lower bound when incomplete).', 92),
-  patient('mme.existing', 'number', 'Daily MME of active orders before this call (orders replaced by a draft excluded).', 40),
-  patient('mme.added', 'number', 'What the draft orders of this call add (negative when a draft lowers a dose).', 52),
-  patient('mme.complete', 'boolean', 'Every opioid order could be converted.', true),
-  patient('mme.incompleteNote', 'string', 'Sentences listing orders not counted and why, and saying when the medication list could not be read; empty when the total is known.', ''),
-  patient('mme.draftsComplete', 'boolean', 'No pain opioid ordered in this call is unconvertible (buprenorphine, deliberately not converted, does not count against it).', true),
-  patient('mme.draftsCounted', 'boolean', 'Every pain opioid ordered in this call is in the total (so mme.added is all the drafts add).', true),
-  patient('mme.draftNotComparable', 'boolean', 'This call orders buprenorphine for pain, which has no CDC MME factor and is left out of the total.', false),
-  patient('mme.medicationListKnown', 'boolean', 'The active medication orders could be read (false: the total covers only this call\'s orders).', true),
-  patient('mme.totalKnown', 'boolean', 'The total is exact: every order converted and the medication list read.', true),
-  patient('mme.totalText', 'string', 'The total for people: "92 MME/day", or "at least 92 MME/day" when it is a lower bound ("could not be computed" when nothing could be converted).', '92 MME/day'),
-  patient('mme.incompleteSummary', 'string', 'Headline words for an incomplete total: "at least 60 MME/day, not fully computed", or "the total could not be computed".', 'at least 60 MME/day, not fully computed'),
-  patient('mme.changeNote', 'string', 'Sentence on the total before this call and what the drafts add; never claims an unknown order adds 0.', 'Before this order: 40 MME/day; this order adds 52 MME/day.'),
-  patient('mme.notComparableNote', 'string', 'Sentence naming buprenorphine pain products left out of the total (no CDC MME factor), empty when none.', ''),
-  patient('mme.factorSource', 'string', 'Titles of the conversion factor tables used, for people.', 'Morphine milligram equivalent conversion factors (CDC 2022)'),
-  patient('mme.orders', 'list', 'Per order: {drug, sig, dailyAmount, factor, mme, isDraft, status}.', [
+  'mme.hasOpioids': patient('boolean', 'At least one pain opioid is active or ordered in this call.', true),
+  'mme.total': patient('number', 'Total daily MME over drafts and active orders (a lower bound when incomplete).', 92, 'MME/day'),
+  'mme.existing': patient('number', 'Daily MME of active orders before this call (orders replaced by a draft excluded).', 40, 'MME/day'),
+  'mme.added': patient('number', 'What the draft orders of this call add (negative when a draft lowers a dose).', 52, 'MME/day'),
+  'mme.complete': patient('boolean', 'Every opioid order could be converted.', true),
+  'mme.incompleteNote': patient('string', 'Sentences listing orders not counted and why, and saying when the medication list could not be read; empty when the total is known.', ''),
+  'mme.draftsComplete': patient('boolean', 'No pain opioid ordered in this call is unconvertible (buprenorphine, deliberately not converted, does not count against it).', true),
+  'mme.draftsCounted': patient('boolean', 'Every pain opioid ordered in this call is in the total (so mme.added is all the drafts add).', true),
+  'mme.draftNotComparable': patient('boolean', 'This call orders buprenorphine for pain, which has no CDC MME factor and is left out of the total.', false),
+  'mme.medicationListKnown': patient('boolean', 'The active medication orders could be read (false: the total covers only this call\'s orders).', true),
+  'mme.totalKnown': patient('boolean', 'The total is exact: every order converted and the medication list read.', true),
+  'mme.totalText': patient('string', 'The total for people: "92 MME/day", or "at least 92 MME/day" when it is a lower bound ("could not be computed" when nothing could be converted).', '92 MME/day'),
+  'mme.incompleteSummary': patient('string', 'Headline words for an incomplete total: "at least 60 MME/day, not fully computed", or "the total could not be computed".', 'at least 60 MME/day, not fully computed'),
+  'mme.changeNote': patient('string', 'Sentence on the total before this call and what the drafts add; never claims an unknown order adds 0.', 'Before this order: 40 MME/day; this order adds 52 MME/day.'),
+  'mme.notComparableNote': patient('string', 'Sentence naming buprenorphine pain products left out of the total (no CDC MME factor), empty when none.', ''),
+  'mme.factorSource': patient('string', 'Titles of the conversion factor tables used, for people.', 'Morphine milligram equivalent conversion factors (CDC 2022)'),
+  'mme.orders': patient('list', 'Per order: {drug, sig, dailyAmount, factor, mme, isDraft, status}.', [
     { drug: 'Oxycodone 10 MG Oral Tablet', sig: '1 tablet every 6 hours', dailyAmount: '40 mg', factor: 1.5, mme: 60, isDraft: true, status: 'counted' },
   ]),
-  patient('mme.factorSet', 'string', 'Conversion factor tables used, id@version.', 'mme-factors-cdc-2022@2022.1'),
-  patient('mme.outOfScope', 'boolean', 'The CDC 2022 guideline does not apply (cancer, palliative, hospice, sickle cell, under 18).', false),
-  patient('mme.outOfScopeReasons', 'list', 'Why the patient is out of scope.', []),
-  patient('mme.scopeNote', 'string', 'Sentence explaining why thresholds do not apply, empty when in scope.', ''),
-  patient('opioids.draftCount', 'number', 'Pain opioids among the orders of this call.', 1),
-  patient('opioids.activeCount', 'number', 'Active pain opioid orders on record (not counting drafts).', 1),
-  patient('opioids.daysSinceLastUse', 'number', 'Days since the last opioid use on record: 0 with an active opioid order; null when none is on record.', 0),
-  patient('naloxone.statusText', 'string', 'Whether naloxone is on hand, for people (says so when the medication list could not be read).', 'no active naloxone order was found'),
-  patient('naloxone.onHand', 'boolean', 'An active rescue naloxone order exists (buprenorphine/naloxone does not count).', false),
-  patient('safeguards.riskFactors', 'list', 'Overdose risk factors present: total MME, benzodiazepine, opioid use disorder, past overdose.', ['92 MME/day in total (50 MME/day or more)']),
-  patient('safeguards.summaryNote', 'string', 'Risk factors and overdue safeguards, as a sentence (patient-view).', ''),
-  patient('cns.classes', 'list', 'CNS depressant classes active or ordered alongside an opioid.', ['benzodiazepine']),
-  patient('cns.drugs', 'list', 'The CNS depressant drugs involved.', ['alprazolam']),
-  patient('cns.benzodiazepine', 'boolean', 'A benzodiazepine is active or ordered in this call.', false),
-  patient('cns.coPrescribedWithThisOrder', 'boolean', 'This call orders an opioid with a CNS depressant on record, or a depressant with an opioid on record.', false),
-  patient('cns.tripleNote', 'string', 'Sentence when an opioid, a benzodiazepine and another depressant are combined.', ''),
-  patient('risk.oudOrOverdose', 'boolean', 'Opioid use disorder (current or past) or an overdose is on record.', false),
-  patient('risk.substanceUseDisorder', 'boolean', 'Opioid or other substance use disorder (not nicotine), current, past or in remission.', false),
-  patient('risk.sleepDisorderedBreathing', 'boolean', 'Sleep apnoea or other sleep-disordered breathing is recorded (not resolved).', false),
-  patient('risk.toleranceLost', 'boolean', 'Opioids restarted in this call after a recorded loss of tolerance (taper, release from incarceration) while not opioid-tolerant.', false),
-  patient('cns.benzodiazepineOrderedWithOpioid', 'boolean', 'This call orders a benzodiazepine for a patient with an active pain opioid.', false),
-  patient('opioids.tolerant', 'boolean', 'Opioid-tolerant by the FDA definition (a week or more at 60 mg oral morphine/day or an equivalent); null when it cannot be known.', false),
-  patient('opioids.toleranceText', 'string', 'Why the patient is or is not opioid-tolerant, for people.', 'not opioid-tolerant; no opioid taken at the FDA-defined dose for 7 days or more'),
-  patient('therapy.opioidDays', 'number', 'Longest opioid therapy in days among active and draft orders (days supplied, or days since an active order began).', 30),
-  patient('pdmp.daysSinceReview', 'number', 'Days since the last documented PDMP review; null when none is on record.', 120),
-  patient('pdmp.lastReviewText', 'string', 'When the PDMP was last reviewed, for people.', 'no review on record'),
-  patient('exceptionOnFile.mme', 'boolean', 'A valid justified exception quiets MME threshold alerts (no material change since).', false),
-  patient('exceptionOnFile.mmeText', 'string', 'Who justified the MME exception, why and until when.', ''),
-  patient('exceptionOnFile.cnsDepressant', 'boolean', 'A valid justified exception quiets the CNS depressant alert.', false),
-  patient('exceptionOnFile.cnsDepressantText', 'string', 'Who justified the CNS depressant exception, why and until when.', ''),
+  'mme.factorSet': patient('string', 'Conversion factor tables used, id@version.', 'mme-factors-cdc-2022@2022.1'),
+  'mme.outOfScope': patient('boolean', 'The CDC 2022 guideline does not apply (cancer, palliative, hospice, sickle cell, under 18).', false),
+  'mme.outOfScopeReasons': patient('list', 'Why the patient is out of scope.', []),
+  'mme.scopeNote': patient('string', 'Sentence explaining why thresholds do not apply, empty when in scope.', ''),
+  'opioids.draftCount': patient('number', 'Pain opioids among the orders of this call.', 1),
+  'opioids.activeCount': patient('number', 'Active pain opioid orders on record (not counting drafts).', 1),
+  'opioids.daysSinceLastUse': patient('number', 'Days since the last opioid use on record: 0 with an active opioid order; null when none is on record.', 0, 'days'),
+  'naloxone.statusText': patient('string', 'Whether naloxone is on hand, for people (says so when the medication list could not be read).', 'no active naloxone order was found'),
+  'naloxone.onHand': patient('boolean', 'An active rescue naloxone order exists (buprenorphine/naloxone does not count).', false),
+  'safeguards.riskFactors': patient('list', 'Overdose risk factors present: total MME, benzodiazepine, opioid use disorder, past overdose.', ['92 MME/day in total (50 MME/day or more)']),
+  'safeguards.summaryNote': patient('string', 'Risk factors and overdue safeguards, as a sentence (patient-view).', ''),
+  'cns.classes': patient('list', 'CNS depressant classes active or ordered alongside an opioid.', ['benzodiazepine']),
+  'cns.drugs': patient('list', 'The CNS depressant drugs involved.', ['alprazolam']),
+  'cns.benzodiazepine': patient('boolean', 'A benzodiazepine is active or ordered in this call.', false),
+  'cns.coPrescribedWithThisOrder': patient('boolean', 'This call orders an opioid with a CNS depressant on record, or a depressant with an opioid on record.', false),
+  'cns.tripleNote': patient('string', 'Sentence when an opioid, a benzodiazepine and another depressant are combined.', ''),
+  'risk.oudOrOverdose': patient('boolean', 'Opioid use disorder (current or past) or an overdose is on record.', false),
+  'risk.substanceUseDisorder': patient('boolean', 'Opioid or other substance use disorder (not nicotine), current, past or in remission.', false),
+  'risk.sleepDisorderedBreathing': patient('boolean', 'Sleep apnoea or other sleep-disordered breathing is recorded (not resolved).', false),
+  'risk.toleranceLost': patient('boolean', 'Opioids restarted in this call after a recorded loss of tolerance (taper, release from incarceration) while not opioid-tolerant.', false),
+  'cns.benzodiazepineOrderedWithOpioid': patient('boolean', 'This call orders a benzodiazepine for a patient with an active pain opioid.', false),
+  'opioids.tolerant': patient('boolean', 'Opioid-tolerant by the FDA definition (a week or more at 60 mg oral morphine/day or an equivalent); null when it cannot be known.', false),
+  'opioids.toleranceText': patient('string', 'Why the patient is or is not opioid-tolerant, for people.', 'not opioid-tolerant; no opioid taken at the FDA-defined dose for 7 days or more'),
+  'therapy.opioidDays': patient('number', 'Longest opioid therapy in days among active and draft orders (days supplied, or days since an active order began).', 30, 'days'),
+  'pdmp.daysSinceReview': patient('number', 'Days since the last documented PDMP review; null when none is on record.', 120, 'days'),
+  'pdmp.lastReviewText': patient('string', 'When the PDMP was last reviewed, for people.', 'no review on record'),
+  'exceptionOnFile.mme': patient('boolean', 'A valid justified exception quiets MME threshold alerts (no material change since).', false),
+  'exceptionOnFile.mmeText': patient('string', 'Who justified the MME exception, why and until when.', ''),
+  'exceptionOnFile.cnsDepressant': patient('boolean', 'A valid justified exception quiets the CNS depressant alert.', false),
+  'exceptionOnFile.cnsDepressantText': patient('string', 'Who justified the CNS depressant exception, why and until when.', ''),
 
-  order('order.ref', 'string', 'Reference of the order, e.g. MedicationRequest/123.', 'MedicationRequest/draft-1'),
-  order('order.drug', 'string', 'The order\'s drug as written.', 'Acetaminophen 300 MG / Codeine Phosphate 30 MG Oral Tablet'),
-  order('order.ingredient', 'string', 'Opioid ingredient in lower case (codeine, tramadol, ...); null when not an opioid.', 'codeine'),
-  order('order.isPainOpioid', 'boolean', 'An opioid for pain (buprenorphine for opioid use disorder is not).', true),
-  order('order.longActing', 'boolean', 'Extended-release or long-acting product (ER, 12/24 HR, transdermal, methadone).', false),
-  order('order.mme', 'number', 'Daily MME of this order; null when it cannot be computed.', 9),
-  order('order.toleranceRequired', 'boolean', 'The FDA label restricts this product or strength to opioid-tolerant patients (rules/knowledge/opioid-tolerance.json).', false),
-  order('order.erLaSummary', 'string', 'Summary line of the ER/LA card for this order (label restriction first, else the opioid-naive advice).', 'Prefer an immediate-release opioid to long-acting oxycodone: no recent opioid use on record'),
-  order('order.erLaNote', 'string', 'Detail of the ER/LA card for this order, with the patient\'s tolerance or recent use.', ''),
-  order('order.exceptionOnFile', 'boolean', 'A valid justified exception quiets pharmacogenomic alerts for this drug.', false),
-  order('order.exceptionText', 'string', 'Who justified the exception for this drug, why and until when.', ''),
-];
+  'order.ref': order('string', 'Reference of the order, e.g. MedicationRequest/123.', 'MedicationRequest/draft-1'),
+  'order.drug': order('string', 'The order\'s drug as written.', 'Acetaminophen 300 MG / Codeine Phosphate 30 MG Oral Tablet'),
+  'order.ingredient': order('string', 'Opioid ingredient in lower case (codeine, tramadol, ...); null when not an opioid.', 'codeine'),
+  'order.isPainOpioid': order('boolean', 'An opioid for pain (buprenorphine for opioid use disorder is not).', true),
+  'order.longActing': order('boolean', 'Extended-release or long-acting product (ER, 12/24 HR, transdermal, methadone).', false),
+  'order.mme': order('number', 'Daily MME of this order; null when it cannot be computed.', 9, 'MME/day'),
+  'order.toleranceRequired': order('boolean', 'The FDA label restricts this product or strength to opioid-tolerant patients (rules/knowledge/opioid-tolerance.json).', false),
+  'order.erLaSummary': order('string', 'Summary line of the ER/LA card for this order (label restriction first, else the opioid-naive advice).', 'Prefer an immediate-release opioid to long-acting oxycodone: no recent opioid use on record'),
+  'order.erLaNote': order('string', 'Detail of the ER/LA card for this order, with the patient\'s tolerance or recent use.', ''),
+  'order.exceptionOnFile': order('boolean', 'A valid justified exception quiets pharmacogenomic alerts for this drug.', false),
+  'order.exceptionText': order('string', 'Who justified the exception for this drug, why and until when.', ''),
+} as const;
 
-/** Units of the numeric facts: a rule comparing one with a parameter (rules/parameters.json) of another unit is a rule-set error. */
-const UNITS: Readonly<Record<string, string>> = {
-  'patient.ageYears': 'years',
-  'mme.total': 'MME/day',
-  'mme.existing': 'MME/day',
-  'mme.added': 'MME/day',
-  'order.mme': 'MME/day',
-  'therapy.opioidDays': 'days',
-  'pdmp.daysSinceReview': 'days',
-  'opioids.daysSinceLastUse': 'days',
-};
+/** The value a fact of each type holds: null when unknown. */
+type ValueOf<T extends FactType> = T extends 'number' ? number | null : T extends 'string' ? string | null : T extends 'boolean' ? boolean | null : T extends 'list' ? readonly unknown[] : unknown;
+type FactsOfScope<S extends 'patient' | 'order'> = { -readonly [K in keyof typeof FACTS as (typeof FACTS)[K]['scope'] extends S ? K : never]: ValueOf<(typeof FACTS)[K]['type']> };
 
-export const FACT_CATALOG: readonly FactDefinition[] = FACTS.map((f) => (UNITS[f.name] ? { ...f, unit: UNITS[f.name] } : f));
+/** The patient-level facts of one call, by name. */
+export type PatientFacts = FactsOfScope<'patient'>;
+/** The facts of one order under consideration, by name (looked up over the patient's). */
+export type OrderFacts = FactsOfScope<'order'>;
+
+export const FACT_CATALOG: readonly FactDefinition[] = Object.entries(FACTS).map(([name, spec]) => ({ name, ...spec }));

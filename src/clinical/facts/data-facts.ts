@@ -1,3 +1,4 @@
+import type { PatientFacts } from './catalog.js';
 import type { PatientContext } from '../patient-context.js';
 
 /**
@@ -17,7 +18,7 @@ const FOR_PEOPLE: Readonly<Record<string, string>> = {
   detectedIssues: 'documented justifications',
 };
 
-export function dataAvailabilityFacts(context: PatientContext): Record<string, unknown> {
+export function dataAvailabilityFacts(context: PatientContext): Partial<PatientFacts> {
   const keys = context.unavailable.map((u) => u.key);
   const forPeople = (list: typeof context.unavailable) => list.map((u) => FOR_PEOPLE[u.key] ?? u.key);
   const mixed = context.unavailable.filter((u) => u.otherPatient);

@@ -1,6 +1,7 @@
 import type { ExceptionOnFile } from '../exceptions.js';
 import { applicableException, describeException, exceptionsFromDetectedIssues, pdmpReviewsDocumented } from '../exceptions.js';
 import type { OverrideReasonTable } from '../override-reasons.js';
+import type { OrderFacts, PatientFacts } from './catalog.js';
 import type { PatientContext } from '../patient-context.js';
 
 /** Exceptions on file from both sources (the service's store and DetectedIssues in prefetch), merged once per call. */
@@ -8,7 +9,7 @@ export function exceptionsOnFile(context: PatientContext, reasons: OverrideReaso
   return [...context.storedExceptions, ...exceptionsFromDetectedIssues(context.detectedIssues, reasons, context.patientId)];
 }
 
-export function exceptionPatientFacts(exceptions: readonly ExceptionOnFile[], now: Date, current: { mmeTotal: number; mmeTotalKnown: boolean; cnsClasses: readonly string[] }): Record<string, unknown> {
+export function exceptionPatientFacts(exceptions: readonly ExceptionOnFile[], now: Date, current: { mmeTotal: number; mmeTotalKnown: boolean; cnsClasses: readonly string[] }): Partial<PatientFacts> {
   const mme = applicableException(exceptions, 'mme', { mmeTotal: current.mmeTotal, mmeTotalKnown: current.mmeTotalKnown }, now);
   const cns = applicableException(exceptions, 'cns-depressant', { cnsClasses: current.cnsClasses }, now);
   return {
@@ -25,7 +26,7 @@ export function pdmpReviewedByOverride(context: PatientContext, reasons: Overrid
 }
 
 /** A pharmacogenomic exception holds for the drug and the acting phenotype it was written for. */
-export function exceptionOrderFacts(exceptions: readonly ExceptionOnFile[], now: Date, ingredient: string | null, phenotype: string | null): Record<string, unknown> {
+export function exceptionOrderFacts(exceptions: readonly ExceptionOnFile[], now: Date, ingredient: string | null, phenotype: string | null): Partial<OrderFacts> {
   const pgx = ingredient ? applicableException(exceptions, 'pgx', { ingredient, ...(phenotype ? { phenotype } : {}) }, now) : undefined;
   return {
     'order.exceptionOnFile': pgx !== undefined,

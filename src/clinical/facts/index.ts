@@ -9,6 +9,7 @@ import { dataAvailabilityFacts } from './data-facts.js';
 import { exceptionOrderFacts, exceptionPatientFacts, exceptionsOnFile, pdmpReviewedByOverride } from './exception-facts.js';
 import { mmeOrderFacts, mmePatientFacts } from './mme-facts.js';
 import { pgxPatientFacts } from './pgx-facts.js';
+import type { OrderFacts, PatientFacts } from './catalog.js';
 
 /**
  * Every fact of one hook call, from its patient context: what the rules
@@ -23,8 +24,9 @@ export function computePainFacts(context: PatientContext, k: PainKnowledge): Fac
   const exceptions = exceptionsOnFile(context, k.overrideReasons);
   const mme = mmePatientFacts(context, records, k, pdmpReviewedByOverride(context, k.overrideReasons));
   // Object.assign rather than spread: V8 copies these large records (50+ keys) an order of magnitude faster.
-  const patient = Object.assign(
-    {},
+  // Each producer is typed against the catalog; together they compute every patient fact (checked by a test).
+  const patient: PatientFacts = Object.assign(
+    {} as PatientFacts,
     dataAvailabilityFacts(context),
     pgxPatientFacts(cyp2d6, k.cyp2d6),
     paediatricFacts(context, k.valueSets, k.paediatric),
@@ -32,8 +34,9 @@ export function computePainFacts(context: PatientContext, k: PainKnowledge): Fac
     exceptionPatientFacts(exceptions, context.now, { mmeTotal: mme.summary.total, mmeTotalKnown: mme.facts['mme.totalKnown'] === true, cnsClasses: stringList(mme.facts['cns.classes']) }),
   );
   const orders = context.ordersUnderConsideration.map((order) => {
-    const facts = mmeOrderFacts(order, mme.summary, context, k);
-    return { ref: facts['order.ref'] as string, facts: Object.assign(facts, exceptionOrderFacts(exceptions, context.now, facts['order.ingredient'] as string | null, patient['cyp2d6.riskPhenotype'] as string | null)) };
+    const facts: OrderFacts = Object.assign({} as OrderFacts, mmeOrderFacts(order, mme.summary, context, k));
+    Object.assign(facts, exceptionOrderFacts(exceptions, context.now, facts['order.ingredient'], patient['cyp2d6.riskPhenotype']));
+    return { ref: facts['order.ref'] ?? 'MedicationRequest/unidentified', facts };
   });
   return { patient, orders, dataVersions: [...cyp2d6.dataVersions, ...k.dataVersions.mme] };
 }

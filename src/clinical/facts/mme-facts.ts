@@ -5,6 +5,7 @@ import { assessTolerance, computeMmeSummary, identifyOpioid, toleranceRestrictio
 import { isBreastfeeding, overdoseRiskConditions, toleranceLossEvent } from '../overdose-risk.js';
 import type { PatientContext } from '../patient-context.js';
 import { ageInYears, cnsDepressants, daysBetween, daysSupply, hasRecord, lastPdmpReview, mmeScopeExclusions, naloxoneOnHand } from '../safeguards.js';
+import type { OrderFacts, PatientFacts } from './catalog.js';
 import { formatMme, mmeTexts, oudBuprenorphineNote } from './mme-text.js';
 
 /** Dose and safeguard facts (CDC 2022) for rules and templates. */
@@ -18,7 +19,7 @@ export function mmePatientFacts(
   records: readonly (MedicationRequest | MedicationStatement)[],
   k: PainKnowledge,
   pdmpReviewRecorded?: Date,
-): { facts: Record<string, unknown>; summary: MmeSummary } {
+): { facts: Partial<PatientFacts>; summary: MmeSummary } {
   const vs = k.valueSets;
   const now = context.now;
   const params = k.mme.safety.data;
@@ -116,7 +117,7 @@ export function mmePatientFacts(
   const breastfeeding = isBreastfeeding(context.conditions, context.observations, vs, now, params.conditionWithoutStatusRecentDays);
   perCall.set(context, { tolerance, lastUse, medicationListKnown, oudBuprenorphine });
 
-  const facts: Record<string, unknown> = {
+  const facts: Partial<PatientFacts> = {
     'patient.ageYears': age,
     'patient.tonsillectomy': tonsil,
     'patient.breastfeeding': breastfeeding,
@@ -183,7 +184,7 @@ function summaryNote(risks: string[], naloxone: string | undefined, lastReview: 
   return parts.join(' ');
 }
 
-export function mmeOrderFacts(order: MedicationRequest, summary: MmeSummary, context: PatientContext, k: PainKnowledge): Record<string, unknown> {
+export function mmeOrderFacts(order: MedicationRequest, summary: MmeSummary, context: PatientContext, k: PainKnowledge): Partial<OrderFacts> {
   const id = identifyOpioid(order, context.resolveMedication, k.mme);
   const ref = `MedicationRequest/${order.id ?? 'unidentified'}`;
   const row = summary.orders.find((o) => o.isDraft && o.ref === ref);
@@ -204,7 +205,7 @@ export function mmeOrderFacts(order: MedicationRequest, summary: MmeSummary, con
  * (FDA; cancer patients included) comes first, else the CDC 2022 advice against starting
  * with an ER/LA opioid.
  */
-function erLaFacts(order: MedicationRequest, id: ReturnType<typeof identifyOpioid>, ingredient: string | null, context: PatientContext, k: PainKnowledge): Record<string, unknown> {
+function erLaFacts(order: MedicationRequest, id: ReturnType<typeof identifyOpioid>, ingredient: string | null, context: PatientContext, k: PainKnowledge): Partial<OrderFacts> {
   const call = perCall.get(context);
   const restriction = toleranceRestriction(order, id, k.mme, k.mme.tolerance.data);
   const tolerant = call?.tolerance.tolerant ?? null;

@@ -1,7 +1,8 @@
+import type { PatientFacts } from './catalog.js';
 import { analgesicImpact, describeScore, withArticle, type Cyp2d6Assessment, type Cyp2d6Tables } from '../pgx/index.js';
 
 /** CYP2D6 facts for rules and templates, from one assessment per call. */
-export function pgxPatientFacts(a: Cyp2d6Assessment, tables: Cyp2d6Tables): Record<string, unknown> {
+export function pgxPatientFacts(a: Cyp2d6Assessment, tables: Cyp2d6Tables): Partial<PatientFacts> {
   const dataVersion = a.dataVersions.join(', ');
   if (a.status === 'no-result') {
     return {

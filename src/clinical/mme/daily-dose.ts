@@ -15,11 +15,23 @@ export type DailyAmount =
   | { readonly ok: false; readonly reason: string };
 
 /** UCUM time units (Timing.repeat.periodUnit, Duration.code) -> days. */
-const PERIOD_DAYS: Record<string, number> = { s: 1 / 86_400, min: 1 / 1440, h: 1 / 24, d: 1, wk: 7, mo: 30, a: 365 };
+/** The one table of time units: UCUM codes, and the words EHRs write in `unit` when they send no code. */
+const PERIOD_DAYS: Record<string, number> = {
+  s: 1 / 86_400, min: 1 / 1440, h: 1 / 24, d: 1, wk: 7, mo: 30, a: 365,
+  second: 1 / 86_400, seconds: 1 / 86_400, minute: 1 / 1440, minutes: 1 / 1440, hour: 1 / 24, hours: 1 / 24,
+  day: 1, days: 1, week: 7, weeks: 7, month: 30, months: 30, year: 365, years: 365,
+};
 
-/** Days in `value` of a UCUM time unit; undefined for anything else (including prototype keys). */
+/** Days in `value` of a time unit (UCUM code or word); undefined for anything else (including prototype keys). */
 export function daysOf(value: number, unit: unknown): number | undefined {
-  return typeof unit === 'string' && Object.hasOwn(PERIOD_DAYS, unit) ? value * PERIOD_DAYS[unit]! : undefined;
+  const key = typeof unit === 'string' ? (unit === 'min' || unit === 'mo' ? unit : unit.toLowerCase()) : undefined;
+  return key !== undefined && Object.hasOwn(PERIOD_DAYS, key) ? value * PERIOD_DAYS[key]! : undefined;
+}
+
+/** A FHIR Duration in days, from its UCUM code (or its unit word); undefined when not usable. */
+export function durationDays(d: { value?: number; code?: string; unit?: string } | undefined): number | undefined {
+  if (typeof d?.value !== 'number' || !(d.value > 0)) return undefined;
+  return daysOf(d.value, d.code ?? d.unit);
 }
 
 /** HL7 GTSAbbreviation timing codes -> administrations per day. */

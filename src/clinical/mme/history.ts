@@ -1,6 +1,6 @@
-import type { Duration, MedicationRequest } from 'fhir/r4';
+import type { MedicationRequest } from 'fhir/r4';
 import type { MedicationResolver } from '../medication.js';
-import { daysOf } from './daily-dose.js';
+import { durationDays } from './daily-dose.js';
 import { identifyOpioid } from './identify.js';
 import { orderMme } from './summary.js';
 import type { MmeKnowledge } from './tables.js';
@@ -28,11 +28,6 @@ export interface MmeHistory {
 
 const DAY_MS = 86_400_000;
 const NEVER_TAKEN = new Set(['cancelled', 'entered-in-error', 'draft']);
-/** A Duration in days, from its UCUM code (or a unit written as one); undefined when not usable. */
-function durationDays(d: Duration | undefined): number | undefined {
-  if (typeof d?.value !== 'number' || !(d.value > 0)) return undefined;
-  return daysOf(d.value, d.code ?? d.unit);
-}
 
 function parseDate(text: string | undefined): number | undefined {
   if (typeof text !== 'string') return undefined;

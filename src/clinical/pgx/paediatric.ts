@@ -2,6 +2,7 @@ import type { Condition, MedicationRequest, Procedure } from 'fhir/r4';
 import { z } from 'zod';
 import { knowledgeTableSchema } from '../../knowledge/table.js';
 import { isActiveCondition } from '../safeguards.js';
+import type { PatientFacts } from '../facts/catalog.js';
 import type { ValueSets } from '../valuesets.js';
 
 /**
@@ -70,7 +71,7 @@ export function respiratoryRisks(conditions: readonly Condition[], vs: ValueSets
 }
 
 /** Facts for the paediatric label rules (rules/pgx/label-overlays.json). */
-export function paediatricFacts(input: PaediatricInput, vs: ValueSets, p: PaediatricParameters): Record<string, unknown> {
+export function paediatricFacts(input: PaediatricInput, vs: ValueSets, p: PaediatricParameters): Partial<PatientFacts> {
   const tonsil = recentTonsillectomy(input, vs, p);
   const risks = respiratoryRisks(input.conditions, vs);
   return {

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
 import { openSqliteStore } from '../../../src/store/sqlite-store.js';
 import type { ExceptionOnFile } from '../../../src/clinical/exceptions.js';
+import { until } from '../../helpers/ports.js';
 import type { IssuedCard, Store, StoreUnavailableError } from '../../../src/store/store.js';
 
 /**
@@ -49,11 +50,6 @@ const committedCards = (file: string) => {
   } finally {
     db.close();
   }
-};
-const until = async (check: () => boolean, ms = 3000) => {
-  const end = Date.now() + ms;
-  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-  return check();
 };
 
 describe('issued cards', () => {
