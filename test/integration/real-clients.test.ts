@@ -173,3 +173,34 @@ describe('a client that signs with a jku header while the hospital pinned its ke
     expect(res.body.cards.map(ruleOf)).toContain('pgx-codeine-poor');
   });
 });
+
+describe('a call as the CDS Hooks Sandbox sends it', () => {
+  test('ES384 with a foreign jku, prefetch keys left out and no fhirAuthorization, a category object, {pill} doses: the right cards', async () => {
+    const client = svc.clients.es;
+    const path = '/cds-services/opioid-order-select';
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES384', kid: client.kid, typ: 'JWT', jku: 'https://sandbox.cds-hooks.org/.well-known/jwks.json' })
+      .setIssuer(client.iss)
+      .setAudience(`${PUBLIC_BASE_URL}${path}`)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 120)
+      .setJti(randomUUID())
+      .sign(client.privateKey);
+    const body = hookBody('order-select', { id: 'sandbox-like', cyp2d6: '*4/*4', drafts: [{ ...CODEINE_DRAFT, unit: '{pill}' }] });
+    const draft = (body.context.draftOrders as { entry: { resource: Record<string, unknown> }[] }).entry[0]!.resource;
+    draft.category = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/medicationrequest-category', code: 'community' }] };
+    // The Sandbox fills only the templates it can: here the patient and the laboratory results.
+    const { patient, observations } = body.prefetch as Record<string, unknown>;
+    const res = await post(path, { ...body, prefetch: { patient, observations } }, token);
+    expect(res.status).toBe(200);
+    const cards = res.body.cards as CardJson[];
+    expect(cards.map(ruleOf)).toEqual(expect.arrayContaining(['pgx-codeine-poor', 'data-unavailable', 'mme-incomplete']));
+    const pgx = cards.find((c) => ruleOf(c) === 'pgx-codeine-poor')!;
+    expect(pgx.suggestions!.every((s) => s.actions[0]!.type === 'create')).toBe(true);
+    // One {pill} of 30 mg codeine every 6 hours: 4 x 30 mg x 0.15 = 18 MME/day added (never 0); without the medication list the card says the total is only what this order adds.
+    const dose = cards.find((c) => ruleOf(c) === 'mme-incomplete')!;
+    expect(dose.extension['pain-cds-provenance']!.values).toMatchObject({ 'mme.added': 18, 'mme.draftsComplete': true });
+    expect(JSON.stringify(cards)).not.toMatch(/adds 0 MME|no CYP2D6 result/i);
+  });
+});
