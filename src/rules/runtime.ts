@@ -7,6 +7,7 @@ import { RuleSetError } from './problems.js';
 import { renderCard } from './render.js';
 import { loadRuleSetData, type RuleSetData, type RuleSetDirs } from './rule-set.js';
 import { templateTexts, type LoadedRule } from './schemas.js';
+import { compileConditions, ruleGate, type Gate, type Predicate } from './compiled.js';
 import { mapConditions, walkConditions } from './conditions.js';
 import { parametersOf, withParameterValues } from './parameters.js';
 import type { ConditionNode } from './schemas.js';
@@ -74,42 +75,8 @@ interface CompiledRuleSet<K> {
   readonly provenanceFacts: ReadonlyMap<string, readonly string[]>;
   /** Parameter values each rule used (conditions and card text), recorded in its card's provenance. */
   readonly parametersUsed: ReadonlyMap<string, Readonly<Record<string, number | string>>>;
-}
-
-/**
- * A necessary condition of a rule, checked before json-rules-engine runs:
- * the simple conditions of its top-level `all` (fact, operator, literal
- * value, no path). If one of them is false the rule cannot fire, so the engine
- * is not asked to evaluate it. The operators replicate json-rules-engine's
- * own (including its number check on the fact value); the engine still
- * evaluates every rule whose gate passes and decides.
- */
-export type Gate = (facts: Readonly<Record<string, unknown>>) => boolean;
-
-const isNumber = (v: unknown) => Number.parseFloat(v as string).toString() !== 'NaN';
-const GATE_OPERATORS: Record<string, (a: unknown, b: unknown) => boolean> = {
-  equal: (a, b) => a === b,
-  notEqual: (a, b) => a !== b,
-  in: (a, b) => (b as unknown[]).indexOf(a) > -1,
-  notIn: (a, b) => (b as unknown[]).indexOf(a) === -1,
-  lessThan: (a, b) => isNumber(a) && (a as number) < (b as number),
-  lessThanInclusive: (a, b) => isNumber(a) && (a as number) <= (b as number),
-  greaterThan: (a, b) => isNumber(a) && (a as number) > (b as number),
-  greaterThanInclusive: (a, b) => isNumber(a) && (a as number) >= (b as number),
-};
-
-export function ruleGate(conditions: ConditionNode): Gate {
-  const checks: { fact: string; test: (a: unknown) => boolean }[] = [];
-  // Only conditions reached through `all` alone are necessary: `any` and `not` subtrees are skipped.
-  walkConditions(conditions, (node) => {
-    if ('any' in node || 'not' in node) return false;
-    if (!('fact' in node) || node.path !== undefined || node.params !== undefined) return;
-    const operator = GATE_OPERATORS[node.operator];
-    const value = node.value as unknown;
-    if (!operator || (value !== null && typeof value === 'object' && !Array.isArray(value))) return;
-    checks.push({ fact: node.fact, test: (a) => operator(a, value) });
-  });
-  return (facts) => checks.every((c) => c.test(facts[c.fact] ?? null));
+  /** Position of each rule in the rule files (ties in card order). */
+  readonly ruleOrder: ReadonlyMap<string, number>;
 }
 
 /** Engines for one subset of a group's rules; an Engine serves one run at a time. */
@@ -148,6 +115,8 @@ interface GroupRule {
   readonly properties: RuleProperties;
   readonly gate: Gate;
   readonly facts: ReadonlySet<string>;
+  /** The conditions as a plain predicate (see compiled.ts); undefined when only the engine can decide the rule. */
+  readonly predicate: Predicate | undefined;
 }
 
 /**
@@ -164,6 +133,17 @@ class RuleGroup {
 
   get size(): number {
     return this.rules.length;
+  }
+
+  /** The rules that fire on these facts, decided by their compiled predicates (undefined if a rule needs the engine). */
+  fired(facts: Readonly<Record<string, unknown>>): string[] | undefined {
+    const out: string[] = [];
+    for (const r of this.rules) {
+      if (!r.gate(facts)) continue;
+      if (!r.predicate) return undefined;
+      if (r.predicate(facts)) out.push(r.properties.name as string);
+    }
+    return out;
   }
 
   async run<T>(facts: Readonly<Record<string, unknown>>, everyRule: boolean, use: (result: Awaited<ReturnType<Engine['run']>>) => T): Promise<T | undefined> {
@@ -284,6 +264,12 @@ async function decide<K>(set: CompiledRuleSet<K>, domain: Domain<K>, input: Deci
   const runScope = async (scope: 'patient' | 'order', subject: string, facts: Record<string, unknown>) => {
     const group = set.groups.get(`${input.serviceId}|${scope}`);
     if (!group || group.size === 0) return;
+    // The compiled predicates decide; json-rules-engine runs when a trace is asked for (or a rule needs it).
+    const ids = input.debug ? undefined : group.fired(facts);
+    if (ids) {
+      for (const id of ids) fired.push({ rule: set.rulesById.get(id)!, subject, facts });
+      return;
+    }
     await group.run(facts, input.debug, (result) => {
       for (const r of result.results) fired.push({ rule: set.rulesById.get(r.name as string)!, subject, facts });
       if (input.debug) for (const r of [...result.results, ...result.failureResults]) trace.push(traceOf(r, subject, set.parametersUsed.get(String(r.name)) ?? {}));
@@ -298,7 +284,7 @@ async function decide<K>(set: CompiledRuleSet<K>, domain: Domain<K>, input: Deci
 
   const superseded = new Set<string>();
   for (const f of fired) for (const s of f.rule.definition.supersedes ?? []) superseded.add(`${s}|${f.subject}`);
-  const cards: { card: Card; priority: number }[] = [];
+  const cards: { card: Card; priority: number; order: number }[] = [];
   for (const f of fired) {
     if (superseded.has(`${f.rule.definition.id}|${f.subject}`)) continue;
     const rule = f.rule.definition;
@@ -315,11 +301,13 @@ async function decide<K>(set: CompiledRuleSet<K>, domain: Domain<K>, input: Deci
       provenanceFacts: set.provenanceFacts.get(rule.id) ?? [],
       provenanceParameters: set.parametersUsed.get(rule.id) ?? {},
       ruleSet: set.data.contentHash,
+      subject: f.subject,
       patientId: input.patientId,
     });
-    cards.push({ card, priority: rule.priority });
+    cards.push({ card, priority: rule.priority, order: set.ruleOrder.get(rule.id)! });
   }
-  cards.sort((a, b) => severity(b.card) - severity(a.card) || b.priority - a.priority);
+  // Critical first, then higher priority, then the order of the rule files: the same order whichever way the rules were decided.
+  cards.sort((a, b) => severity(b.card) - severity(a.card) || b.priority - a.priority || a.order - b.order);
   return { cards: cards.map((c) => c.card), ...(input.debug ? { trace } : {}) };
 }
 
@@ -355,6 +343,7 @@ function compile<K>(dirs: RuleSetDirs, domain: Domain<K>, serviceIds: readonly s
       properties: { name: rule.id, priority: rule.priority, conditions: inlined as TopLevelCondition, event: { type: rule.id } },
       gate: ruleGate(inlined),
       facts,
+      predicate: compileConditions(inlined),
     };
     for (const service of rule.services) {
       const key = `${service}|${rule.scope}`;
@@ -365,7 +354,7 @@ function compile<K>(dirs: RuleSetDirs, domain: Domain<K>, serviceIds: readonly s
   }
   const groups = new Map<string, RuleGroup>();
   for (const [key, rules] of grouped) groups.set(key, new RuleGroup(rules));
-  return { data, loadedAt: new Date(), groups, rulesById: new Map(data.rules.map((r) => [r.definition.id, r])), provenanceFacts, parametersUsed };
+  return { data, loadedAt: new Date(), groups, rulesById: new Map(data.rules.map((r) => [r.definition.id, r])), provenanceFacts, parametersUsed, ruleOrder: new Map(data.rules.map((r, i) => [r.definition.id, i])) };
 }
 
 /** The tree with named conditions replaced by their definitions (done once per load, not by the engine on every run). */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Engine, Fact, type TopLevelCondition } from 'json-rules-engine';
 import { describe, expect, test } from 'vitest';
-import { ruleGate } from '../../src/rules/runtime.js';
+import { ruleGate } from '../../src/rules/compiled.js';
 import type { ConditionNode } from '../../src/rules/schemas.js';
 
 /**
