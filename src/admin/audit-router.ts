@@ -91,8 +91,10 @@ export function auditRouter(store: Store, adminToken: string | undefined, now: (
         .map(([code, n]) => `${code}:${n}`)
         .join(' '),
     }));
-    if (f.format === 'csv') send(res, 'csv', 'alert-report', rows);
-    else res.json({ from: from.toISOString(), to: to.toISOString(), rules: rows });
+    if (f.format === 'csv') return send(res, 'csv', 'alert-report', rows);
+    // Alert load: how many cards each call showed (order-select and order-sign calls are one order each).
+    const perCall = store.cardsPerCall(from, to).map((c) => ({ ...c, meanPerCall: Math.round((c.cards / c.calls) * 100) / 100 }));
+    res.json({ from: from.toISOString(), to: to.toISOString(), rules: rows, cardsPerCall: perCall });
   });
   return router;
 }

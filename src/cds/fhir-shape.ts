@@ -63,6 +63,9 @@ const medicationUse = {
 
 const SHAPES: Record<string, z.ZodType> = {
   Patient: z.object({ id: str.optional(), birthDate: str.optional() }).passthrough(),
+  Practitioner: z
+    .object({ id: str.optional(), name: z.array(z.object({ text: str.optional(), family: str.optional(), given: z.array(str).optional(), prefix: z.array(str).optional() }).passthrough()).optional() })
+    .passthrough(),
   MedicationRequest: z
     .object({
       ...medicationUse,

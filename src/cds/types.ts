@@ -86,6 +86,8 @@ export interface CardProvenance {
   dataVersions: string[];
   /** Content hash of the served rule set (rules, parameters, knowledge tables, cards): tells apart sets edited without a version bump. */
   ruleSet?: string;
+  /** What the card is about: the order (`MedicationRequest/draft-1`) for order-scope rules, else `patient`. */
+  subject?: string;
   /** The computed values that made the rule fire (phenotype, total MME, ...). */
   values: Record<string, unknown>;
 }

@@ -32,6 +32,8 @@ export interface ExceptionOnFile {
   readonly reasonCode: string;
   readonly reasonDisplay: string;
   readonly userId: string;
+  /** The prescriber's name when it was known (the EHR's Practitioner record, or the author's display). */
+  readonly userName?: string;
   readonly source: 'feedback' | 'detected-issue';
   readonly createdAt: Date;
   readonly expiresAt: Date;
@@ -56,6 +58,7 @@ export interface CardShown {
   readonly patientId: string;
   readonly ruleId: string;
   readonly userId: string;
+  readonly userName?: string;
   readonly values: Readonly<Record<string, unknown>>;
 }
 
@@ -110,6 +113,7 @@ export function exceptionFromOverride(record: OverrideGiven, card: CardShown, re
     reasonCode: reason.code,
     reasonDisplay: reason.display,
     userId: card.userId,
+    ...(card.userName ? { userName: card.userName } : {}),
     source: 'feedback',
     createdAt: record.outcomeTimestamp,
     expiresAt: new Date(record.outcomeTimestamp.getTime() + reason.validityDays * DAY),
@@ -120,7 +124,7 @@ export function exceptionFromOverride(record: OverrideGiven, card: CardShown, re
 }
 
 /** Exceptions documented in the SMART app, as DetectedIssue with a mitigation naming one of our reasons. */
-export function exceptionsFromDetectedIssues(issues: readonly DetectedIssue[], reasons: OverrideReasonTable, patientId: string): ExceptionOnFile[] {
+export function exceptionsFromDetectedIssues(issues: readonly DetectedIssue[], reasons: OverrideReasonTable, patientId: string, names: ReadonlyMap<string, string> = new Map()): ExceptionOnFile[] {
   const out: ExceptionOnFile[] = [];
   for (const issue of issues) {
     if (issue.status !== 'final' && issue.status !== 'amended' && issue.status !== 'corrected') continue;
@@ -141,6 +145,7 @@ export function exceptionsFromDetectedIssues(issues: readonly DetectedIssue[], r
         reasonCode: reason.code,
         reasonDisplay: reason.display,
         userId: m.author?.reference ?? issue.author?.reference ?? 'unknown',
+        ...authorName(m.author ?? issue.author, names),
         source: 'detected-issue',
         createdAt: created,
         expiresAt: reviewDateWithin(issue, created, reason),
@@ -222,8 +227,16 @@ export function pdmpReviewsDocumented(stored: readonly ExceptionOnFile[], issues
   return valid.length ? new Date(Math.max(...valid)) : undefined;
 }
 
-/** "Stable long-term therapy; benefits outweigh risks, documented by Practitioner/1 on 1 May 2026, valid until 30 July 2026" */
-export function describeException(e: ExceptionOnFile): string {
+/** The author's name: the display the app wrote, else the Practitioner record in prefetch. */
+function authorName(author: { reference?: string; display?: string } | undefined, names: ReadonlyMap<string, string>): { userName?: string } {
+  const name = author?.display?.trim() || (author?.reference ? names.get(author.reference.replace(/^.*\/(Practitioner\/[^/]+)$/, '$1')) : undefined);
+  return name ? { userName: name } : {};
+}
+
+/** "Stable long-term therapy; benefits outweigh risks, documented by Dr Dana Prescriber on 1 May 2026, valid until 30 July 2026" ("by you" for the prescriber now signed in; "by another prescriber" when no name is known). */
+export function describeException(e: ExceptionOnFile, currentUserId?: string): string {
   const day = (d: Date) => d.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-  return `${e.reasonDisplay}, documented by ${e.userId} on ${day(e.createdAt)}, valid until ${day(e.expiresAt)}`;
+  const you = currentUserId !== undefined && e.userId === currentUserId;
+  const who = you ? (e.userName ? `you (${e.userName})` : 'you') : (e.userName ?? 'another prescriber');
+  return `${e.reasonDisplay}, documented by ${who} on ${day(e.createdAt)}, valid until ${day(e.expiresAt)}`;
 }

@@ -9,7 +9,9 @@ import type {
   MedicationRequest,
   MedicationStatement,
   Observation,
+  HumanName,
   Patient,
+  Practitioner,
   Procedure,
 } from 'fhir/r4';
 
@@ -23,6 +25,10 @@ export interface PatientContext {
   readonly now: Date;
   readonly patientId: string;
   readonly userId: string;
+  /** The signed-in prescriber's name, from their Practitioner record in prefetch; undefined when not given. */
+  readonly userName: string | undefined;
+  /** Names of the practitioners in prefetch, by reference (`Practitioner/x`), for the authors of justifications. */
+  readonly practitionerNames: ReadonlyMap<string, string>;
   readonly patient: Patient | undefined;
   /** Draft MedicationRequests of this call (order-select: the selected ones first). */
   readonly draftOrders: readonly MedicationRequest[];
@@ -69,11 +75,18 @@ export function buildPatientContext(input: PatientContextInput): PatientContext 
   const patient = (byType.get('Patient') ?? []).find((p) => p.id === input.patientId || !p.id) as Patient | undefined;
   const medications = new Map<string, Medication>();
   for (const m of (byType.get('Medication') ?? []) as Medication[]) if (m.id) medications.set(`Medication/${m.id}`, m);
+  const practitionerNames = new Map<string, string>();
+  for (const p of (byType.get('Practitioner') ?? []) as Practitioner[]) {
+    const name = personName(p.name);
+    if (p.id && name) practitionerNames.set(`Practitioner/${p.id}`, name);
+  }
 
   return {
     now: input.now,
     patientId: input.patientId,
     userId: input.userId,
+    userName: practitionerNames.get(input.userId.replace(/^.*\/(Practitioner\/[^/]+)$/, '$1')),
+    practitionerNames,
     patient,
     draftOrders: drafts,
     ordersUnderConsideration: selected,
@@ -95,6 +108,14 @@ export function buildPatientContext(input: PatientContextInput): PatientContext 
     unavailable: input.unavailable,
     storedExceptions: input.storedExceptions ?? [],
   };
+}
+
+/** "Dr Dana Prescriber": the text of a person's first name, or prefix, given and family names joined. */
+export function personName(names: readonly HumanName[] | undefined): string | undefined {
+  const n = names?.find((x) => x.use === 'official') ?? names?.[0];
+  if (!n) return undefined;
+  const text = n.text?.trim() || [n.prefix?.join(' '), n.given?.join(' '), n.family].filter((part) => typeof part === 'string' && part.trim()).join(' ');
+  return text || undefined;
 }
 
 /** Same resource seen under several prefetch keys counts once (type/id). */

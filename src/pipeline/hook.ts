@@ -9,7 +9,9 @@ import { computePainFacts } from '../clinical/facts/index.js';
 import type { PainKnowledge } from '../clinical/knowledge.js';
 import { buildPatientContext, type PatientContext } from '../clinical/patient-context.js';
 import type { Decision, RuleRuntime, RuleTrace } from '../rules/runtime.js';
+import { services } from '../services/index.js';
 import type { CdsService } from '../services/service.js';
+import { shownBefore, withoutRepeats } from './repeats.js';
 import { StoreUnavailableError, type IssuedCard, type Store } from '../store/store.js';
 
 /**
@@ -50,15 +52,25 @@ export async function runHook(service: CdsService, body: unknown, deps: HookDeps
   const context = patientContextFor(request, prefetch, now, exceptionsOnFile(deps.store, request.context.patientId, now));
   // 4-5. Facts, then rules -> cards.
   const decision = await decideFor(deps.rules, service.definition.id, context, options.debug);
-  // 6. Record the cards issued, for feedback (queued: a full or locked store never takes the advice away).
-  deps.store.recordIssuedCards(decision.cards.map((card) => issuedCard(card, service.definition.id, request.hookInstance, context, now, deps.cardTtlMs)));
+  // 6. At signature, what order-select already said about the same order is not repeated (see repeats.ts).
+  const cards = service.definition.hook === 'order-sign' ? withoutRepeats(decision.cards, shownAtSelection(deps, context.patientId, now)) : decision.cards;
+  // 7. Record the cards issued, for feedback (queued: a full or locked store never takes the advice away).
+  deps.store.recordIssuedCards(cards.map((card) => issuedCard(card, service.definition.id, request.hookInstance, context, now, deps.cardTtlMs)));
   return {
-    response: options.debug && decision.trace !== undefined ? { cards: decision.cards, debug: decision.trace } : { cards: decision.cards },
+    response: options.debug && decision.trace !== undefined ? { cards, debug: decision.trace } : { cards },
     hookInstance: request.hookInstance,
     prefetchFetched: prefetch.fetched,
     prefetchUnavailable: prefetch.unavailable.map((u) => u.key),
     prefetchOtherPatient: prefetch.otherPatientKeys,
   };
+}
+
+/** The cards order-select showed this patient within the repeat window (the parameter alerts.repeatWindowHours). */
+function shownAtSelection(deps: HookDeps, patientId: string, now: Date) {
+  const hours = deps.rules.data.parameters.get('alerts.repeatWindowHours')?.value;
+  const selection = services.find((s) => s.definition.hook === 'order-select');
+  if (typeof hours !== 'number' || !selection) return [];
+  return shownBefore(deps.store, { patientId, serviceId: selection.definition.id, since: new Date(now.getTime() - hours * 3_600_000) });
 }
 
 /** Steps 4 and 5 for a patient context: the facts, computed with the knowledge of the rule set that then decides on them (one set for the whole call). */
@@ -112,6 +124,8 @@ function issuedCard(card: Card, serviceId: string, hookInstance: string, context
     ruleVersion: provenance.ruleVersion,
     patientId: context.patientId,
     userId: context.userId,
+    ...(context.userName ? { userName: context.userName } : {}),
+    ...(provenance.subject ? { subject: provenance.subject } : {}),
     hookInstance,
     issuedAt: now,
     expiresAt: new Date(now.getTime() + ttlMs),

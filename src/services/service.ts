@@ -23,4 +23,6 @@ export const PATIENT_PREFETCH = {
   observations: 'Observation?patient={{context.patientId}}&category=laboratory,social-history,survey',
   procedures: 'Procedure?patient={{context.patientId}}',
   detectedIssues: 'DetectedIssue?patient={{context.patientId}}',
+  // The prescriber's own record, for their name in exception texts ("documented by Dr ..."); not a safety check.
+  practitioner: 'Practitioner/{{userPractitionerId}}',
 } as const satisfies Record<string, string>;

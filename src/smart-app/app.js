@@ -152,7 +152,7 @@ function renderExceptions(list) {
   body.append(
     table(
       ['Alert', 'Reason', 'By', 'From', 'Until', 'Recorded as'],
-      list.map((e) => [TOPIC_WORDS[e.topic] ?? e.topic, e.reasonDisplay, e.userName ?? e.userId, day(e.createdAt), day(e.expiresAt), SOURCE_WORDS[e.source] ?? e.source]),
+      list.map((e) => [TOPIC_WORDS[e.topic] ?? e.topic, e.reasonDisplay, e.userName ?? 'another prescriber', day(e.createdAt), day(e.expiresAt), SOURCE_WORDS[e.source] ?? e.source]),
     ),
   );
 }
@@ -246,14 +246,15 @@ async function main() {
     const f = form.elements;
     const reason = summary.overrideReasons.find((r) => r.code === f.reason.value);
     const at = new Date().toISOString();
-    const practitioner = userRef.startsWith('Practitioner/') ? userRef : undefined;
+    // The author by reference and by name, so the service can say who justified it ("documented by Dr ...").
+    const practitioner = userRef.startsWith('Practitioner/') ? { reference: userRef, ...(practitionerName ? { display: practitionerName } : {}) } : undefined;
     const issue = {
       resourceType: 'DetectedIssue',
       status: 'final',
       code: { coding: [{ system: 'urn:pain-cds:card-topic', code: f.topic.value, display: f.topic.selectedOptions[0].textContent }] },
       patient: { reference: `Patient/${client.patient.id}` },
       identifiedDateTime: at,
-      ...(practitioner ? { author: { reference: practitioner } } : {}),
+      ...(practitioner ? { author: practitioner } : {}),
       detail: f.rationale.value,
       extension: [
         { url: 'urn:pain-cds:review-date', valueDate: f.review.value },
@@ -261,7 +262,7 @@ async function main() {
         ...(f.pdmp.value ? [{ url: 'urn:pain-cds:pdmp-reviewed', valueDate: f.pdmp.value }] : []),
         { url: 'urn:pain-cds:naloxone-offered', valueBoolean: f.naloxone.checked },
       ],
-      mitigation: [{ action: { coding: [{ system: reason.system, code: reason.code, display: reason.display }] }, date: at, ...(practitioner ? { author: { reference: practitioner } } : {}) }],
+      mitigation: [{ action: { coding: [{ system: reason.system, code: reason.code, display: reason.display }] }, date: at, ...(practitioner ? { author: practitioner } : {}) }],
     };
     try {
       const saved = await client.create(issue);

@@ -1,11 +1,13 @@
 import type Database from 'better-sqlite3';
 import type { ExceptionOnFile } from '../clinical/exceptions.js';
 import type {
+  CardsPerCall,
   ExceptionQuery,
   FeedbackQuery,
   FeedbackRecord,
   IssuedCard,
   RuleActivity,
+  ShownCard,
   Store,
   StoredFeedback,
 } from './store.js';
@@ -59,8 +61,8 @@ class SqliteStore implements Store {
   ) {
     this.issuedCards = new IssuedCardQueue((cards, { waitForLock }) => this.commitIssuedCards(cards, waitForLock), onIssuedCardsError, () => this.db.open);
     this.insertCard = db.prepare(
-      `INSERT OR IGNORE INTO issued_card (uuid, service_id, rule_id, rule_version, patient_id, user_id, hook_instance, issued_at, expires_at, suggestion_uuids, card_values)
-       VALUES (@uuid, @service_id, @rule_id, @rule_version, @patient_id, @user_id, @hook_instance, @issued_at, @expires_at, @suggestion_uuids, @card_values)`,
+      `INSERT OR IGNORE INTO issued_card (uuid, service_id, rule_id, rule_version, patient_id, user_id, user_name, subject, hook_instance, issued_at, expires_at, suggestion_uuids, card_values)
+       VALUES (@uuid, @service_id, @rule_id, @rule_version, @patient_id, @user_id, @user_name, @subject, @hook_instance, @issued_at, @expires_at, @suggestion_uuids, @card_values)`,
     );
     this.selectCard = db.prepare('SELECT * FROM issued_card WHERE uuid = ?');
     this.insertFeedback = db.prepare(
@@ -71,8 +73,8 @@ class SqliteStore implements Store {
        FROM issued_card WHERE uuid = @card_uuid`,
     );
     this.insertException = db.prepare(
-      `INSERT OR IGNORE INTO exception_on_file (id, patient_id, topic, rule_id, reason_code, reason_display, user_id, source, created_at, expires_at, justified, comment, card_uuid)
-       VALUES (@id, @patient_id, @topic, @rule_id, @reason_code, @reason_display, @user_id, @source, @created_at, @expires_at, @justified, @comment, @card_uuid)`,
+      `INSERT OR IGNORE INTO exception_on_file (id, patient_id, topic, rule_id, reason_code, reason_display, user_id, user_name, source, created_at, expires_at, justified, comment, card_uuid)
+       VALUES (@id, @patient_id, @topic, @rule_id, @reason_code, @reason_display, @user_id, @user_name, @source, @created_at, @expires_at, @justified, @comment, @card_uuid)`,
     );
     this.deleteExpired = db.prepare(
       'DELETE FROM issued_card WHERE expires_at < ? AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.card_uuid = issued_card.uuid)',
@@ -129,6 +131,7 @@ class SqliteStore implements Store {
           reason_code: e.reasonCode,
           reason_display: e.reasonDisplay,
           user_id: e.userId,
+          user_name: e.userName ?? null,
           source: e.source,
           created_at: e.createdAt.getTime(),
           expires_at: e.expiresAt.getTime(),
@@ -203,6 +206,53 @@ class SqliteStore implements Store {
       }
     }
     return [...byRule.values()].sort((a, b) => a.ruleId.localeCompare(b.ruleId));
+  }
+
+  cardsPerCall(from: Date, to: Date): CardsPerCall[] {
+    this.issuedCards.flush();
+    const rows = this.read(
+      () =>
+        this.query(
+          `SELECT service_id, count(*) AS calls, sum(n) AS cards, max(n) AS max_per_call FROM
+             (SELECT service_id, hook_instance, count(*) AS n FROM issued_card WHERE issued_at >= @from AND issued_at < @to GROUP BY service_id, hook_instance)
+           GROUP BY service_id ORDER BY service_id`,
+        ).all({ from: from.getTime(), to: to.getTime() }) as { service_id: string; calls: number; cards: number; max_per_call: number }[],
+    );
+    return rows.map((r) => ({ serviceId: r.service_id, calls: r.calls, cards: r.cards, maxPerCall: r.max_per_call }));
+  }
+
+  cardsShown(query: { readonly patientId: string; readonly serviceId: string; readonly since: Date }): ShownCard[] {
+    const rows = this.read(
+      () =>
+        this.query(
+          `SELECT c.rule_id, c.subject, c.card_values, max(f.outcome = 'overridden') AS overridden, max(f.outcome = 'accepted') AS accepted,
+                  max(f.outcome = 'overridden' AND f.reason_code IS NOT NULL) AS with_reason
+           FROM issued_card c LEFT JOIN feedback f ON f.card_uuid = c.uuid
+           WHERE c.patient_id = @patientId AND c.service_id = @serviceId AND c.issued_at >= @since
+           GROUP BY c.uuid`,
+        ).all({ patientId: query.patientId, serviceId: query.serviceId, since: query.since.getTime() }) as {
+          rule_id: string;
+          subject: string | null;
+          card_values: string;
+          overridden: number | null;
+          accepted: number | null;
+          with_reason: number | null;
+        }[],
+    );
+    const shown: ShownCard[] = rows.map((r) => ({
+      ruleId: r.rule_id,
+      subject: r.subject ?? undefined,
+      values: JSON.parse(r.card_values) as Record<string, unknown>,
+      outcome: r.overridden ? 'overridden' : r.accepted ? 'accepted' : undefined,
+      overriddenWithReason: r.with_reason === 1,
+    }));
+    // Cards still waiting for their group commit have no feedback yet (feedback commits them first).
+    for (const c of this.issuedCards.waiting()) {
+      if (c.patientId === query.patientId && c.serviceId === query.serviceId && c.issuedAt >= query.since) {
+        shown.push({ ruleId: c.ruleId, subject: c.subject, values: c.values, outcome: undefined, overriddenWithReason: false });
+      }
+    }
+    return shown;
   }
 
   pruneExpiredCards(now: Date): number {

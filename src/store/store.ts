@@ -14,6 +14,10 @@ export interface IssuedCard {
   readonly ruleVersion: string;
   readonly patientId: string;
   readonly userId: string;
+  /** The prescriber's name as the EHR gave it (prefetch), for exception texts; absent when unknown. */
+  readonly userName?: string;
+  /** What the card was about: the order (`MedicationRequest/draft-1`) or `patient`. */
+  readonly subject?: string;
   readonly hookInstance: string;
   readonly issuedAt: Date;
   readonly expiresAt: Date;
@@ -71,6 +75,25 @@ export interface RuleActivity {
   readonly reasons: Record<string, number>;
 }
 
+/** A card shown earlier for a patient, with what the prescriber did with it (from feedback). */
+export interface ShownCard {
+  readonly ruleId: string;
+  readonly subject: string | undefined;
+  readonly values: Record<string, unknown>;
+  /** 'overridden' wins over 'accepted' when both were reported. */
+  readonly outcome: 'accepted' | 'overridden' | undefined;
+  /** An override that gave a reason. */
+  readonly overriddenWithReason: boolean;
+}
+
+/** Cards shown per hook call of a service, in a period (alert load). */
+export interface CardsPerCall {
+  readonly serviceId: string;
+  readonly calls: number;
+  readonly cards: number;
+  readonly maxPerCall: number;
+}
+
 export interface Store {
   /** Queues the cards of one hook call for the next group commit; never throws for a full or locked store (the cards are kept and retried). */
   recordIssuedCards(cards: readonly IssuedCard[]): void;
@@ -80,6 +103,10 @@ export interface Store {
   listExceptions(query: ExceptionQuery): ExceptionOnFile[];
   /** Cards shown, accepted and overridden per rule, with override reasons, in a period (alert-fatigue report). */
   ruleActivity(from: Date, to: Date): RuleActivity[];
+  /** How many cards each call of each service showed, in a period (alert-fatigue report). */
+  cardsPerCall(from: Date, to: Date): CardsPerCall[];
+  /** The cards a service showed a patient since a time (committed or still queued), with their feedback. */
+  cardsShown(query: { readonly patientId: string; readonly serviceId: string; readonly since: Date }): ShownCard[];
   listFeedback(query: FeedbackQuery): StoredFeedback[];
   /** Deletes issued cards past their expiry that no feedback refers to; returns how many. */
   pruneExpiredCards(now: Date): number;

@@ -18,11 +18,15 @@ const FOR_PEOPLE: Readonly<Record<string, string>> = {
   detectedIssues: 'documented justifications',
 };
 
+/** Prefetch keys that carry no safety check (a missing prescriber name changes no advice). */
+const NOT_CHECKS = new Set(['practitioner']);
+
 export function dataAvailabilityFacts(context: PatientContext): Partial<PatientFacts> {
-  const keys = context.unavailable.map((u) => u.key);
-  const forPeople = (list: typeof context.unavailable) => list.map((u) => FOR_PEOPLE[u.key] ?? u.key);
-  const mixed = context.unavailable.filter((u) => u.otherPatient);
-  const missing = forPeople(context.unavailable.filter((u) => !u.otherPatient));
+  const unavailable = context.unavailable.filter((u) => !NOT_CHECKS.has(u.key));
+  const keys = unavailable.map((u) => u.key);
+  const forPeople = (list: typeof unavailable) => list.map((u) => FOR_PEOPLE[u.key] ?? u.key);
+  const mixed = unavailable.filter((u) => u.otherPatient);
+  const missing = forPeople(unavailable.filter((u) => !u.otherPatient));
   const notes = [
     ...(missing.length ? [`Could not be checked (data unavailable): ${missing.join(', ')}.`] : []),
     ...(mixed.length
@@ -32,7 +36,7 @@ export function dataAvailabilityFacts(context: PatientContext): Partial<PatientF
   return {
     'data.checksMissing': keys.length > 0,
     'data.unavailableKeys': keys,
-    'data.unavailable': forPeople(context.unavailable),
+    'data.unavailable': forPeople(unavailable),
     'data.unavailableNote': notes.join(' '),
   };
 }

@@ -6,17 +6,17 @@ import type { PatientContext } from '../patient-context.js';
 
 /** Exceptions on file from both sources (the service's store and DetectedIssues in prefetch), merged once per call. */
 export function exceptionsOnFile(context: PatientContext, reasons: OverrideReasonTable): ExceptionOnFile[] {
-  return [...context.storedExceptions, ...exceptionsFromDetectedIssues(context.detectedIssues, reasons, context.patientId)];
+  return [...context.storedExceptions, ...exceptionsFromDetectedIssues(context.detectedIssues, reasons, context.patientId, context.practitionerNames)];
 }
 
-export function exceptionPatientFacts(exceptions: readonly ExceptionOnFile[], now: Date, current: { mmeTotal: number; mmeTotalKnown: boolean; cnsClasses: readonly string[] }): Partial<PatientFacts> {
+export function exceptionPatientFacts(exceptions: readonly ExceptionOnFile[], now: Date, current: { mmeTotal: number; mmeTotalKnown: boolean; cnsClasses: readonly string[]; userId: string }): Partial<PatientFacts> {
   const mme = applicableException(exceptions, 'mme', { mmeTotal: current.mmeTotal, mmeTotalKnown: current.mmeTotalKnown }, now);
   const cns = applicableException(exceptions, 'cns-depressant', { cnsClasses: current.cnsClasses }, now);
   return {
     'exceptionOnFile.mme': mme !== undefined,
-    'exceptionOnFile.mmeText': mme ? describeException(mme) : '',
+    'exceptionOnFile.mmeText': mme ? describeException(mme, current.userId) : '',
     'exceptionOnFile.cnsDepressant': cns !== undefined,
-    'exceptionOnFile.cnsDepressantText': cns ? describeException(cns) : '',
+    'exceptionOnFile.cnsDepressantText': cns ? describeException(cns, current.userId) : '',
   };
 }
 
@@ -26,10 +26,10 @@ export function pdmpReviewedByOverride(context: PatientContext, reasons: Overrid
 }
 
 /** A pharmacogenomic exception holds for the drug and the acting phenotype it was written for. */
-export function exceptionOrderFacts(exceptions: readonly ExceptionOnFile[], now: Date, ingredient: string | null, phenotype: string | null): Partial<OrderFacts> {
+export function exceptionOrderFacts(exceptions: readonly ExceptionOnFile[], now: Date, ingredient: string | null, phenotype: string | null, userId: string): Partial<OrderFacts> {
   const pgx = ingredient ? applicableException(exceptions, 'pgx', { ingredient, ...(phenotype ? { phenotype } : {}) }, now) : undefined;
   return {
     'order.exceptionOnFile': pgx !== undefined,
-    'order.exceptionText': pgx ? describeException(pgx) : '',
+    'order.exceptionText': pgx ? describeException(pgx, userId) : '',
   };
 }

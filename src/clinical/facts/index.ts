@@ -31,11 +31,11 @@ export function computePainFacts(context: PatientContext, k: PainKnowledge): Fac
     pgxPatientFacts(cyp2d6, k.cyp2d6),
     paediatricFacts(context, k.valueSets, k.paediatric),
     mme.facts,
-    exceptionPatientFacts(exceptions, context.now, { mmeTotal: mme.summary.total, mmeTotalKnown: mme.facts['mme.totalKnown'] === true, cnsClasses: stringList(mme.facts['cns.classes']) }),
+    exceptionPatientFacts(exceptions, context.now, { mmeTotal: mme.summary.total, mmeTotalKnown: mme.facts['mme.totalKnown'] === true, cnsClasses: stringList(mme.facts['cns.classes']), userId: context.userId }),
   );
   const orders = context.ordersUnderConsideration.map((order) => {
     const facts: OrderFacts = Object.assign({} as OrderFacts, mmeOrderFacts(order, mme.summary, context, k));
-    Object.assign(facts, exceptionOrderFacts(exceptions, context.now, facts['order.ingredient'], patient['cyp2d6.riskPhenotype']));
+    Object.assign(facts, exceptionOrderFacts(exceptions, context.now, facts['order.ingredient'], patient['cyp2d6.riskPhenotype'], context.userId));
     return { ref: facts['order.ref'] ?? 'MedicationRequest/unidentified', facts };
   });
   return { patient, orders, dataVersions: [...cyp2d6.dataVersions, ...k.dataVersions.mme] };

@@ -9,6 +9,8 @@ export interface IssuedCardRow {
   rule_version: string;
   patient_id: string;
   user_id: string;
+  user_name: string | null;
+  subject: string | null;
   hook_instance: string;
   issued_at: number;
   expires_at: number;
@@ -60,6 +62,7 @@ export interface ExceptionRow {
   reason_code: string;
   reason_display: string;
   user_id: string;
+  user_name: string | null;
   source: 'feedback' | 'detected-issue';
   created_at: number;
   expires_at: number;
@@ -77,6 +80,7 @@ export function toException(row: ExceptionRow): ExceptionOnFile {
     reasonCode: row.reason_code,
     reasonDisplay: row.reason_display,
     userId: row.user_id,
+    ...(row.user_name ? { userName: row.user_name } : {}),
     source: row.source,
     createdAt: new Date(row.created_at),
     expiresAt: new Date(row.expires_at),
@@ -95,6 +99,8 @@ export function issuedCardParams(c: IssuedCard): Record<string, unknown> {
     rule_version: c.ruleVersion,
     patient_id: c.patientId,
     user_id: c.userId,
+    user_name: c.userName ?? null,
+    subject: c.subject ?? null,
     hook_instance: c.hookInstance,
     issued_at: c.issuedAt.getTime(),
     expires_at: c.expiresAt.getTime(),
@@ -111,6 +117,8 @@ export function toIssuedCard(row: IssuedCardRow): IssuedCard {
     ruleVersion: row.rule_version,
     patientId: row.patient_id,
     userId: row.user_id,
+    ...(row.user_name ? { userName: row.user_name } : {}),
+    ...(row.subject ? { subject: row.subject } : {}),
     hookInstance: row.hook_instance,
     issuedAt: new Date(row.issued_at),
     expiresAt: new Date(row.expires_at),

@@ -67,6 +67,11 @@ export const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX exception_patient ON exception_on_file(patient_id, expires_at);
    CREATE INDEX issued_card_rule ON issued_card(rule_id, issued_at);`,
+  // 3: who was shown a card and for which order (names in exception texts; no repeat at signature)
+  `ALTER TABLE issued_card ADD COLUMN user_name TEXT;
+   ALTER TABLE issued_card ADD COLUMN subject TEXT;
+   ALTER TABLE exception_on_file ADD COLUMN user_name TEXT;
+   CREATE INDEX issued_card_patient ON issued_card(patient_id, issued_at);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
