@@ -1,4 +1,4 @@
-import type { Coding, MedicationRequest } from 'fhir/r4';
+import type { Coding, MedicationRequest, ServiceRequest } from 'fhir/r4';
 import { buildCard, type SuggestionDraft } from '../cds/card-builder.js';
 import type { Action, Card, Indicator } from '../cds/types.js';
 import type { TableFormatter } from './domain.js';
@@ -29,6 +29,8 @@ export interface RenderInput {
   readonly provenanceParameters?: Readonly<Record<string, number | string>>;
   /** Content hash of the rule set the card came from. */
   readonly ruleSet?: string;
+  /** The order the card is about, or `patient`. */
+  readonly subject?: string;
   readonly patientId: string;
 }
 
@@ -83,7 +85,8 @@ export function renderCard(input: RenderInput): Card {
     ...(s.isRecommended ? { isRecommended: true } : {}),
     actions: s.actions.map((a): Action => {
       if (a.type === 'delete') return { type: 'delete', description: fill(a.description), resourceId: fill(a.resourceId) };
-      return { type: 'create', description: fill(a.description), resource: medicationRequest(a.medicationRequest, fill, input.patientId) };
+      const resource = a.serviceRequest ? serviceRequest(a.serviceRequest, fill, input.patientId) : medicationRequest(a.medicationRequest!, fill, input.patientId);
+      return { type: 'create', description: fill(a.description), resource };
     }),
   }));
   const values: Record<string, unknown> = {};
@@ -114,17 +117,16 @@ export function renderCard(input: RenderInput): Card {
       ruleId: rule.id,
       ruleVersion: rule.version,
       ...(input.ruleSet ? { ruleSet: input.ruleSet } : {}),
+      ...(input.subject ? { subject: input.subject } : {}),
       dataVersions: [...input.dataVersions],
       values,
     },
   });
 }
 
-function medicationRequest(
-  spec: NonNullable<Extract<CardTemplate['suggestions'], unknown[]>[number]['actions'][number] & { type: 'create' }>['medicationRequest'],
-  fill: (s: string) => string,
-  patientId: string,
-): MedicationRequest {
+type CreateTemplate = Extract<NonNullable<CardTemplate['suggestions']>[number]['actions'][number], { type: 'create' }>;
+
+function medicationRequest(spec: NonNullable<CreateTemplate['medicationRequest']>, fill: (s: string) => string, patientId: string): MedicationRequest {
   const display = fill(spec.medication.display);
   const order: MedicationRequest = {
     resourceType: 'MedicationRequest',
@@ -135,4 +137,16 @@ function medicationRequest(
   };
   if (spec.sig) order.dosageInstruction = [{ text: fill(spec.sig) }];
   return order;
+}
+
+/** A draft order for a test (status draft, intent order) for this patient; the EHR's order screen shows `code.text`. */
+function serviceRequest(spec: NonNullable<CreateTemplate['serviceRequest']>, fill: (s: string) => string, patientId: string): ServiceRequest {
+  const display = fill(spec.code.display);
+  return {
+    resourceType: 'ServiceRequest',
+    status: 'draft',
+    intent: 'order',
+    subject: { reference: `Patient/${patientId}` },
+    code: { coding: [{ system: fill(spec.code.system), code: fill(spec.code.code), display }], text: spec.text ? fill(spec.text) : display },
+  };
 }

@@ -107,9 +107,22 @@ const actionTemplate = z.discriminatedUnion('type', [
           medication: z.object({ system: templateString, code: templateString, display: templateString }).strict(),
           sig: templateString.optional(),
         })
-        .strict(),
+        .strict()
+        .optional(),
+      /** A ServiceRequest for the patient (a test to order, such as a genotype), rendered as a draft order. */
+      serviceRequest: z
+        .object({
+          code: z.object({ system: templateString.min(1), code: templateString.min(1), display: templateString.min(1) }).strict(),
+          /** The order's name as the prescriber sees it ("CYP2D6 genotype test"); the code's display when absent. */
+          text: templateString.min(1).optional(),
+        })
+        .strict()
+        .optional(),
     })
-    .strict(),
+    .strict()
+    .refine((a) => (a.medicationRequest === undefined) !== (a.serviceRequest === undefined), {
+      message: 'a create action needs exactly one of medicationRequest or serviceRequest',
+    }),
 ]);
 
 export const cardTemplate = z
@@ -185,7 +198,7 @@ export function templateTexts(t: CardTemplate): { field: string; text: string }[
       const at = `suggestions[${i}].actions[${j}]`;
       out.push({ field: `${at}.description`, text: a.description });
       if (a.type === 'delete') out.push({ field: `${at}.resourceId`, text: a.resourceId });
-      else {
+      else if (a.medicationRequest) {
         const m = a.medicationRequest;
         out.push(
           { field: `${at}.medicationRequest.medication.system`, text: m.medication.system },
@@ -193,6 +206,14 @@ export function templateTexts(t: CardTemplate): { field: string; text: string }[
           { field: `${at}.medicationRequest.medication.display`, text: m.medication.display },
         );
         if (m.sig) out.push({ field: `${at}.medicationRequest.sig`, text: m.sig });
+      } else if (a.serviceRequest) {
+        const r = a.serviceRequest;
+        out.push(
+          { field: `${at}.serviceRequest.code.system`, text: r.code.system },
+          { field: `${at}.serviceRequest.code.code`, text: r.code.code },
+          { field: `${at}.serviceRequest.code.display`, text: r.code.display },
+        );
+        if (r.text) out.push({ field: `${at}.serviceRequest.text`, text: r.text });
       }
     });
   });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { DEMO_PATIENTS } from '../../src/sandbox/seed.js';
 import { REPO_ROOT, startDemoService, type ListeningDemoService } from '../helpers/service.js';
 
 /**
@@ -125,8 +126,8 @@ test('the whole workflow in a browser', async () => {
 }, 120_000);
 
 /** Opens the SMART app the way the EHR does (a launch from the order screen's API) for one demo patient. */
-async function launchApp(page: Page, patientId: string, appContext?: string) {
-  await page.goto(`${base}/ehr/`);
+async function launchApp(page: Page, patientId: string, appContext?: string, on = base) {
+  await page.goto(`${on}/ehr/`);
   const url = await page.evaluate(async (body) => {
     const res = await fetch('api/launch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     return ((await res.json()) as { url: string }).url;
@@ -194,3 +195,127 @@ test('the SMART app shows the dose picture, labels every field, explains failure
   expect(written.extension).toContainEqual({ url: 'urn:pain-cds:justified-mme', valueDecimal: 140 });
   await context.close();
 }, 120_000);
+
+/**
+ * What each story of the demo EHR (README "Demo EHR and the SMART app", src/sandbox/seed.ts) shows:
+ * the drug to order, the hook, the card titles expected, and the view of the SMART app to open.
+ */
+const STORIES: Record<string, { drug: string; hook: 'select' | 'sign'; cards: RegExp[]; view: string }> = {
+  'pgx-poor': { drug: 'codeine', hook: 'select', cards: [/^Avoid codeine for this CYP2D6 poor metabolizer/], view: 'pgx' },
+  'pgx-ultrarapid': { drug: 'codeine', hook: 'select', cards: [/^Avoid codeine for this CYP2D6 ultrarapid metabolizer/], view: 'pgx' },
+  'pgx-paroxetine': { drug: 'codeine', hook: 'select', cards: [/^Avoid codeine for this CYP2D6 poor metabolizer/], view: 'pgx' },
+  'mme-stable-80': { drug: 'oxycodone', hook: 'select', cards: [/at or above 90 MME\/day/], view: 'mme' },
+  'cancer-pain': { drug: 'oxycodone', hook: 'select', cards: [/CDC dose thresholds do not apply/, /^Offer naloxone/], view: 'mme' },
+  benzo: { drug: 'oxycodone', hook: 'select', cards: [/^Reconsider opioid with benzodiazepine/, /^Offer naloxone/], view: 'mme' },
+  'no-genotype': { drug: 'codeine', hook: 'sign', cards: [/^No CYP2D6 result on file/], view: 'pgx' },
+};
+const WIDTHS = [
+  { name: 'desktop', viewport: { width: 1366, height: 900 } },
+  { name: 'phone', viewport: { width: 390, height: 844 } },
+] as const;
+
+/**
+ * Everything that does not fit the window: the page wider than the viewport, an element reaching
+ * past either edge, or content spilling out of its box. Only a table may scroll sideways in its own box.
+ */
+function layoutProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const vw = window.innerWidth;
+    const problems: string[] = [];
+    const page = document.documentElement.scrollWidth;
+    if (page > vw) problems.push(`the page is ${page}px wide in a ${vw}px window`);
+    const name = (el: Element) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} "${(el.textContent ?? '').trim().slice(0, 50)}"`;
+    const scrolls = (el: Element) => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+    for (const el of Array.from(document.body.querySelectorAll('*'))) {
+      const style = getComputedStyle(el);
+      if (style.display === 'none' || style.visibility === 'hidden' || el.closest('[hidden]')) continue;
+      const table = el.closest('table');
+      if (table && scrolls(table)) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue;
+      if (r.right > vw + 1 || r.left < -1) {
+        problems.push(`${name(el)} spans ${Math.round(r.left)} to ${Math.round(r.right)}px`);
+        continue;
+      }
+      if (el instanceof HTMLElement && !el.matches('input, select, textarea') && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1) {
+        problems.push(`${name(el)} holds ${el.scrollWidth}px of content in ${el.clientWidth}px`);
+      }
+    }
+    return problems;
+  });
+}
+
+const unlabelledControls = (page: Page) =>
+  page.$$eval('input, select, textarea, button', (els) =>
+    els
+      .filter((e) => (e instanceof HTMLButtonElement ? !(e.textContent ?? '').trim() && !e.getAttribute('aria-label') : !(e as HTMLInputElement).labels?.length))
+      .map((e) => e.outerHTML.slice(0, 80)),
+  );
+
+test('every story at desktop and at phone width: nothing wider than the screen, cards readable, the genotype test orderable', async () => {
+  // Every demo patient has a story here, and the README's table names them all.
+  expect(Object.keys(STORIES).sort()).toEqual(DEMO_PATIENTS.map((p) => p.id).sort());
+  const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  for (const p of DEMO_PATIENTS) expect(readme, p.label).toContain(`| ${p.label.replace(/ \(.*$/, '')}`);
+
+  for (const width of WIDTHS) {
+    // A fresh demo for each width: both see each story the first time (no exception or repeat on file).
+    const fresh = await startDemoService({ LOG_LEVEL: 'warn' });
+    const context = await browser.newContext({ viewport: width.viewport });
+    const outside: string[] = [];
+    const consoleErrors: string[] = [];
+    context.on('request', (r) => {
+      if (!r.url().startsWith(fresh.base) && r.url() !== 'about:blank') outside.push(r.url());
+    });
+    context.on('page', (p) => {
+      p.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(m.text())));
+      p.on('pageerror', (e) => void consoleErrors.push(e.message));
+    });
+    const page = await context.newPage();
+    await page.goto(`${fresh.base}/ehr/`);
+    await expect.poll(() => page.$$eval('#patient option', (o) => o.length)).toBe(DEMO_PATIENTS.length);
+    expect(await unlabelledControls(page)).toEqual([]);
+
+    for (const [patient, story] of Object.entries(STORIES)) {
+      const where = `${patient} at ${width.name} width`;
+      await page.selectOption('#patient', patient);
+      await page.selectOption('#drug', story.drug);
+      await page.click(story.hook === 'select' ? '#select-button' : '#sign-button');
+      await expect.poll(() => page.textContent('#status'), { timeout: 10_000, message: where }).toMatch(story.hook === 'select' ? /card\(s\)/ : /signed|Not signed/);
+      const titles = await cardTitles(page);
+      for (const card of story.cards) expect(titles, where).toEqual(expect.arrayContaining([expect.stringMatching(card)]));
+      expect(await layoutProblems(page), where).toEqual([]);
+      expect(await unlabelledControls(page), where).toEqual([]);
+      await page.screenshot({ path: path.join(SHOTS, `story-${patient}-${width.name}.png`), fullPage: true });
+
+      if (patient === 'cancer-pain') {
+        // No dose alert for her, and the naloxone card offers reasons a patient with cancer can have.
+        expect(titles.join('|'), where).not.toMatch(/at or above (50|90) MME\/day/);
+        const reasons = await page.locator('#cards article', { hasText: 'Offer naloxone' }).locator('select option').allTextContents();
+        expect(reasons, where).toEqual(['Choose a reason', 'Patient declined naloxone', 'Patient already has naloxone (not in this record)']);
+      }
+      if (patient === 'no-genotype') {
+        // The pre-test card's suggestion orders the test and leaves the codeine draft as it is.
+        const draftBefore = await page.textContent('#draft');
+        expect(draftBefore).toContain('Codeine');
+        await page.locator('#cards article', { hasText: 'No CYP2D6 result on file' }).locator('button:has-text("Order a CYP2D6 genotype test")').click();
+        await expect.poll(() => page.textContent('#status'), { message: where }).toBe('Ordered: CYP2D6 genotype test');
+        expect(await page.textContent('#draft')).toBe(draftBefore);
+        expect(await page.$eval('#drug', (s) => (s as HTMLSelectElement).value)).toBe('codeine');
+      }
+
+      // The SMART app for the same patient, opened as a card link opens it.
+      const app = await context.newPage();
+      await launchApp(app, patient, `view=${story.view}`, fresh.base);
+      expect(await app.textContent('#banner'), where).toContain(DEMO_PATIENTS.find((p) => p.id === patient)!.compact.name);
+      expect(await layoutProblems(app), `app for ${where}`).toEqual([]);
+      expect(await unlabelledControls(app), `app for ${where}`).toEqual([]);
+      await app.screenshot({ path: path.join(SHOTS, `app-${patient}-${width.name}.png`), fullPage: true });
+      await app.close();
+    }
+    expect(outside).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    await context.close();
+    fresh.close();
+  }
+}, 240_000);

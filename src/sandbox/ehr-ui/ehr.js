@@ -157,8 +157,11 @@ function renderCards(serviceId, cards) {
       b.addEventListener('click', async () => {
         // CDS Hooks actions are applied in order: the service sends create before delete.
         let created;
+        const tests = [];
         for (const a of s.actions ?? []) {
           if (a.type === 'create' && a.resource?.resourceType === 'MedicationRequest') created = a.resource;
+          // A test order (a ServiceRequest) is placed beside the drug draft, which stays as it is.
+          if (a.type === 'create' && a.resource?.resourceType === 'ServiceRequest') tests.push(a.resource.code?.text ?? a.resource.code?.coding?.[0]?.display ?? 'a test');
           if (a.type === 'delete' && draft && a.resourceId === `MedicationRequest/${draft.id}` && !created) draft = null;
         }
         if (created) {
@@ -166,9 +169,10 @@ function renderCards(serviceId, cards) {
           overridden = [];
         }
         showDraft();
-        decided();
+        if (card.indicator !== 'info') decided();
         const { status, body } = await busy(() => post('feedback', { serviceId, feedback: [{ card: card.uuid, outcome: 'accepted', acceptedSuggestions: [{ id: s.uuid }], outcomeTimestamp: new Date().toISOString() }] }));
-        $('status').textContent = status === 200 ? `Suggestion applied: ${s.label}` : `Suggestion applied: ${s.label}; feedback not recorded. ${problem(status, body)}`;
+        const applied = tests.length ? `Ordered: ${tests.join(', ')}` : `Suggestion applied: ${s.label}`;
+        $('status').textContent = status === 200 ? applied : `${applied}; feedback not recorded. ${problem(status, body)}`;
         el.remove();
       });
       actions.append(b);
