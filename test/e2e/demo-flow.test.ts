@@ -79,9 +79,23 @@ test('the whole workflow in a browser', async () => {
   await mmeCard.locator('select').selectOption('stable-long-term');
   await mmeCard.locator('button:has-text("Override")').click();
   await expect.poll(() => page.textContent('#status')).toContain('Overridden');
+  // Signing the same order: the overridden warning is not repeated, and the order is signed, naming what was overridden.
+  await page.click('#sign-button');
+  await expect.poll(() => page.textContent('#status')).toMatch(/^Order signed: .*Overridden: .*Stable long-term therapy/);
+  expect((await cardTitles(page)).join('|')).not.toContain('at or above 90');
   await order(page, 'mme-stable-80', 'oxycodone');
   expect((await cardTitles(page)).join('|')).toContain('justified exception on file');
+  // The prescriber is named, never referenced.
+  const quiet = await page.textContent('#cards article:has-text("justified exception on file")');
+  expect(quiet).toContain('documented by you (Dr Dana Prescriber)');
+  expect(quiet).not.toContain('Practitioner/');
   await page.screenshot({ path: path.join(SHOTS, 'order-screen-quiet-card.png'), fullPage: true });
+
+  // The patient on a benzodiazepine hears "naloxone" from one card only.
+  await order(page, 'benzo', 'oxycodone');
+  const naloxoneCards = await page.$$eval('#cards article', (cards) => cards.filter((c) => /naloxone/i.test(c.textContent ?? '')).map((c) => c.querySelector('h3')?.textContent ?? ''));
+  expect(naloxoneCards).toHaveLength(1);
+  expect(naloxoneCards[0]).toMatch(/^Offer naloxone/);
 
   // 3. Launch the SMART app from the PGx card (it opens beside the order screen, which keeps the draft) and document a justification.
   await order(page, 'pgx-poor', 'codeine');
