@@ -18,6 +18,8 @@ export interface TokenOverrides {
   readonly iss?: string;
   readonly kid?: string;
   readonly extraClaims?: Record<string, unknown>;
+  /** More protected-header fields, e.g. a `jku` as the CDS Hooks Sandbox sends. */
+  readonly header?: Record<string, unknown>;
 }
 
 export async function createTestClient(alg: 'ES384' | 'RS384' = 'ES384', iss = `https://ehr.test/${alg.toLowerCase()}`): Promise<TestClient> {
@@ -35,7 +37,7 @@ export async function createTestClient(alg: 'ES384' | 'RS384' = 'ES384', iss = `
       const now = Math.floor(Date.now() / 1000);
       const iat = o.iat ?? now;
       return new SignJWT({ ...(o.extraClaims ?? {}) })
-        .setProtectedHeader({ alg, kid: o.kid ?? kid, typ: 'JWT' })
+        .setProtectedHeader({ alg, kid: o.kid ?? kid, typ: 'JWT', ...(o.header ?? {}) })
         .setIssuer(o.iss ?? iss)
         .setAudience(audience)
         .setIssuedAt(iat)

@@ -28,6 +28,8 @@ export interface TestService {
   readonly dataDir: string;
   /** A valid token from the ES384 client for an endpoint path like `/cds-services/x`. */
   token(endpointPath: string, client?: TestClient): Promise<string>;
+  /** POSTs a JSON body (or a raw string) to an endpoint with a fresh valid token, or the one given. */
+  post(endpointPath: string, body: unknown, token?: string): Promise<supertest.Response>;
   close(): void;
 }
 
@@ -58,16 +60,25 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   const logs = options.logs ?? [];
   const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(line) });
   const service = await composeService(config, logger, { now: options.now });
+  const request = supertest.agent(service.app);
+  const token = (endpointPath: string, client: TestClient = es) => client.token(`${PUBLIC_BASE_URL}${endpointPath}`);
   return {
     app: service.app,
-    request: supertest.agent(service.app),
+    request,
     config,
     store: service.store,
     rules: service.rules,
     reloadRules: () => service.reloadRules(),
     clients: { es, rs },
     dataDir,
-    token: (endpointPath, client = es) => client.token(`${PUBLIC_BASE_URL}${endpointPath}`),
+    token,
+    async post(endpointPath, body, given) {
+      return request
+        .post(endpointPath)
+        .set('Authorization', `Bearer ${given ?? (await token(endpointPath))}`)
+        .set('Content-Type', 'application/json')
+        .send(typeof body === 'string' ? body : JSON.stringify(body));
+    },
     close() {
       service.close();
       if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });

@@ -15,13 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => svc.close());
 
-async function post(path: string, body: unknown, token?: string) {
-  return svc.request
-    .post(path)
-    .set('Authorization', `Bearer ${token ?? (await svc.token(path))}`)
-    .set('Content-Type', 'application/json')
-    .send(typeof body === 'string' ? body : JSON.stringify(body));
-}
+const post = (path: string, body: unknown, token?: string) => svc.post(path, body, token);
 
 describe('discovery', () => {
   test('lists one service per hook with stable ids, descriptions and prefetch templates', async () => {

@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hookBody, NOW, OXYCODONE_DRAFT, CODEINE_DRAFT } from '../helpers/hooks.js';
 import { PUBLIC_BASE_URL, startTestService, type TestService } from '../helpers/service.js';
@@ -22,13 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => svc.close());
 
-async function post(path: string, body: unknown, token?: string) {
-  return svc.request
-    .post(path)
-    .set('Authorization', `Bearer ${token ?? (await svc.token(path))}`)
-    .set('Content-Type', 'application/json')
-    .send(JSON.stringify(body));
-}
+const post = (path: string, body: unknown, token?: string) => svc.post(path, body, token);
 
 const OTHER = 'other-patient';
 /** Another patient's records: active cancer and 140 MME/day of morphine, as the sandbox once mixed in. */
@@ -155,19 +147,13 @@ describe('suggestions that clients apply correctly', () => {
   });
 });
 
+/** A token signed with the pinned test key, carrying a `jku` header pointing elsewhere, as the CDS Hooks Sandbox signs. */
+const sandboxStyleToken = (path: string) => svc.clients.es.token(`${PUBLIC_BASE_URL}${path}`, { header: { jku: 'https://sandbox.cds-hooks.org/.well-known/jwks.json' } });
+
 describe('a client that signs with a jku header while the hospital pinned its key', () => {
   test('the pinned key verifies the token and the jku is never used', async () => {
-    const client = svc.clients.es;
     const path = '/cds-services/opioid-order-select';
-    const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({})
-      .setProtectedHeader({ alg: 'ES384', kid: client.kid, typ: 'JWT', jku: 'https://sandbox.cds-hooks.org/.well-known/jwks.json' })
-      .setIssuer(client.iss)
-      .setAudience(`${PUBLIC_BASE_URL}${path}`)
-      .setIssuedAt(now)
-      .setExpirationTime(now + 120)
-      .setJti(randomUUID())
-      .sign(client.privateKey);
+    const token = await sandboxStyleToken(path);
     const res = await post(path, hookBody('order-select', { id: 'jku', cyp2d6: '*4/*4', drafts: [CODEINE_DRAFT] }), token);
     expect(res.status).toBe(200);
     expect(res.body.cards.map(ruleOf)).toContain('pgx-codeine-poor');
@@ -176,17 +162,8 @@ describe('a client that signs with a jku header while the hospital pinned its ke
 
 describe('a call as the CDS Hooks Sandbox sends it', () => {
   test('ES384 with a foreign jku, prefetch keys left out and no fhirAuthorization, a category object, {pill} doses: the right cards', async () => {
-    const client = svc.clients.es;
     const path = '/cds-services/opioid-order-select';
-    const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({})
-      .setProtectedHeader({ alg: 'ES384', kid: client.kid, typ: 'JWT', jku: 'https://sandbox.cds-hooks.org/.well-known/jwks.json' })
-      .setIssuer(client.iss)
-      .setAudience(`${PUBLIC_BASE_URL}${path}`)
-      .setIssuedAt(now)
-      .setExpirationTime(now + 120)
-      .setJti(randomUUID())
-      .sign(client.privateKey);
+    const token = await sandboxStyleToken(path);
     const body = hookBody('order-select', { id: 'sandbox-like', cyp2d6: '*4/*4', drafts: [{ ...CODEINE_DRAFT, unit: '{pill}' }] });
     const draft = (body.context.draftOrders as { entry: { resource: Record<string, unknown> }[] }).entry[0]!.resource;
     draft.category = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/medicationrequest-category', code: 'community' }] };
