@@ -47,7 +47,7 @@ export function buildDials(readings: readonly ProReading[], table: ProInstrument
     const meaning = interpret(ins, latest.value, latest.subscore);
     const year = own.filter((r) => r.instrument.id === ins.id && now.getTime() - r.date.getTime() <= 365 * DAY);
     const trend = year.map((r) => ({ date: isoDay(r.date), value: r.value }));
-    const valueText = `${ins.name} ${formatValue(latest.value)} (${meaning.label})`;
+    const valueText = `${ins.name} ${formatScore(ins, latest.value)} (${meaning.label})`;
     return {
       dimension: dim.id,
       label: dim.label,
@@ -80,6 +80,8 @@ export function changeText(year: readonly ProReading[], ins: Instrument): string
 }
 
 export const formatValue = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
+/** A score with its instrument's decimals (PEG 7.0, PHQ-9 14). */
+export const formatScore = (ins: Instrument, v: number) => (ins.decimals > 0 ? v.toFixed(ins.decimals) : String(Math.round(v)));
 
 /** The non-drug options of every dimension whose current dial is turned up (moderate, positive or worse). */
 export function nonDrugOptionsFor(dials: readonly Dial[], options: NonDrugTable): { dimension: string; option: string; evidence: string; source: string }[] {
@@ -115,6 +117,6 @@ export function pegBenefit(readings: readonly ProReading[], now: Date, opts: { r
   const baseline = peg.filter((r) => latest.date.getTime() - r.date.getTime() >= opts.windowDays * DAY && now.getTime() - r.date.getTime() <= 365 * DAY).at(-1);
   if (!baseline || baseline.value === 0) return { notShown: false, text: '' };
   const percent = Math.round(((baseline.value - latest.value) / baseline.value) * 100);
-  const text = `PEG ${formatValue(baseline.value)} on ${isoDay(baseline.date)}, ${formatValue(latest.value)} on ${isoDay(latest.date)}: ${percent >= 0 ? `${percent}% better` : `${-percent}% worse`}`;
+  const text = `PEG ${formatScore(latest.instrument, baseline.value)} on ${isoDay(baseline.date)}, ${formatScore(latest.instrument, latest.value)} on ${isoDay(latest.date)}: ${percent >= 0 ? `${percent}% better` : `${-percent}% worse`}`;
   return { notShown: percent < opts.improvementPercent, text };
 }
