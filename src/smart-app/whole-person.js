@@ -102,7 +102,9 @@ export function setUpQuestionnaires({ pro, client, author, onSaved, explain }) {
       });
       if (!scored.ok) throw Object.assign(new Error('score'), { status: scored.status });
       const done = await scored.json();
-      const { id: _local, ...response } = done.questionnaireResponse;
+      // The EHR assigns the response's id; the Observations then point at it.
+      const response = { ...done.questionnaireResponse };
+      delete response.id;
       const saved = await client.create(response);
       for (const o of done.observations) await client.create({ ...o, derivedFrom: [{ reference: `QuestionnaireResponse/${saved.id}` }] });
       result.className = 'ok';
