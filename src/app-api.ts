@@ -5,6 +5,7 @@ import { forbidden, invalidRequest, unauthorized } from './cds/outcome.js';
 import type { PainKnowledge } from './clinical/knowledge.js';
 import type { Config } from './config.js';
 import { patientSummary } from './pipeline/summary.js';
+import { completeForm } from './clinical/pro/questionnaire.js';
 import type { RuleRuntime } from './rules/runtime.js';
 import type { Store } from './store/store.js';
 
@@ -38,6 +39,30 @@ export function appApiRouter(deps: { config: Config; rules: RuleRuntime<PainKnow
     const summary = await patientSummary(request, { rules: deps.rules, store: deps.store, prefetch: deps.config.prefetch, now: deps.now() });
     res.setHeader('Cache-Control', 'no-store');
     res.json(summary);
+  });
+  // A completed questionnaire: validated and scored by the instrument table (one scoring for app and cards); the
+  // app writes the QuestionnaireResponse and the score Observations to the EHR itself, with its own token.
+  const form = z
+    .object({
+      instrumentId: z.string().min(1).max(64),
+      patientId: z.string().min(1).max(256),
+      responseId: z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/),
+      answers: z.record(z.string().max(64), z.string().max(64)),
+      author: z.object({ reference: z.string().max(256), display: z.string().max(256).optional() }).strict().optional(),
+    })
+    .strict();
+  router.post('/questionnaire-response', (req, res) => {
+    if (!/^Bearer\s+\S+$/i.test(req.headers.authorization ?? '')) throw unauthorized();
+    const parsed = form.safeParse(req.body);
+    if (!parsed.success) throw invalidRequest(zodProblems(parsed.error));
+    const pro = deps.rules.serving().knowledge.pro;
+    const done = completeForm(pro.instruments, pro.instrumentsVersion, { ...parsed.data, authored: deps.now() });
+    res.setHeader('Cache-Control', 'no-store');
+    if ('problems' in done) {
+      res.status(422).json({ problems: done.problems });
+      return;
+    }
+    res.json({ questionnaireResponse: done.questionnaireResponse, observations: done.observations, total: done.scored.total, band: done.scored.label, selfHarm: done.scored.selfHarm ?? null });
   });
   return router;
 }

@@ -48,6 +48,7 @@ const envSchema = z.object({
     .pipe(z.array(z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'a comma-separated list of http(s) FHIR base URLs'))),
   PDMP_URL: z.string().url().default('https://www.cdc.gov/overdose-prevention/hcp/clinical-guidance/prescription-drug-monitoring-programs.html'),
   MME_FACTOR_SETS: z.string().default('mme-factors-cdc-2022'),
+  CRISIS_URL: z.string().url().default('https://988lifeline.org/'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -94,6 +95,8 @@ export interface Config {
   readonly pdmpUrl: string;
   /** Knowledge tables of MME factors, in order of preference (the first that has a factor wins). */
   readonly mmeFactorSets: readonly string[];
+  /** Link on the self-harm card: the site's crisis pathway (default: the US 988 Suicide & Crisis Lifeline). */
+  readonly crisisUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -149,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     appFhirServers: e.APP_FHIR_SERVERS,
     pdmpUrl: e.PDMP_URL,
     mmeFactorSets: e.MME_FACTOR_SETS.split(',').map((s) => s.trim()).filter(Boolean),
+    crisisUrl: e.CRISIS_URL,
   };
 }
 

@@ -26,4 +26,21 @@ export const CARD_TABLES: Readonly<Record<string, CardTable>> = {
       { header: 'CPIC advice', cell: (a) => a.advice },
     ],
   },
+  /** The whole-person dials (items of the `pro.dials` fact): never measured says so, dated values say they are dated. */
+  dialTable: {
+    columns: [
+      { header: 'Dimension', cell: (d) => d.dimension },
+      { header: 'Latest', cell: (d) => d.text },
+      { header: 'Last year', cell: (d) => (d.status === 'never' ? '' : d.change) },
+    ],
+  },
+  /** Non-drug options of the dials turned up (items of the `pro.nonDrugOptions` fact). */
+  nonDrugTable: {
+    columns: [
+      { header: 'Turned up', cell: (o) => o.dimension },
+      { header: 'Option to discuss', cell: (o) => o.option },
+      { header: 'Evidence', cell: (o) => o.evidence },
+      { header: 'Source', cell: (o) => o.source },
+    ],
+  },
 };

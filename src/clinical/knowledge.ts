@@ -4,6 +4,8 @@ import { compileMmeKnowledge, parseFactorsTable, parseIngredientsTable, parsePro
 import { parseOverrideReasonsTable, type OverrideReasonTable } from './override-reasons.js';
 import { parseActivityValuesTable, parseInhibitorsTable, parsePhenotypesTable, parseRecommendationsTable, type Cyp2d6Tables } from './pgx/index.js';
 import { parsePaediatricTable, type PaediatricParameters } from './pgx/paediatric.js';
+import { compileProKnowledge, type ProKnowledge } from './pro/knowledge.js';
+import { parseNonDrugTable, parseProInstrumentsTable } from './pro/tables.js';
 import { assertValueSets, compileValueSets, parseValueSetTable, REQUIRED_VALUE_SETS, type ValueSetTable, type ValueSets } from './valuesets.js';
 
 /**
@@ -20,6 +22,8 @@ export interface PainKnowledge {
   readonly overrideReasons: OverrideReasonTable;
   /** Codeine and tramadol in children (FDA 2017): post-operative period after tonsillectomy. */
   readonly paediatric: PaediatricParameters;
+  /** Whole-person instruments, non-drug options and the parameters their facts use. */
+  readonly pro: ProKnowledge;
   readonly dataVersions: { readonly cyp2d6: string; readonly mme: readonly string[] };
 }
 
@@ -38,6 +42,8 @@ export const PAIN_TABLE_PARSERS = {
   'opioid-safety-parameters': parseSafetyParametersTable,
   valuesets: parseValueSetTable,
   'override-reasons': parseOverrideReasonsTable,
+  'pro-instruments': parseProInstrumentsTable,
+  'nondrug-options': parseNonDrugTable,
 } as const;
 
 function table<T>(tables: KnowledgeTables, id: keyof typeof PAIN_TABLE_PARSERS): KnowledgeTable<T> {
@@ -71,6 +77,7 @@ export function compilePainKnowledge(tables: KnowledgeTables, parameters: Readon
     valueSets: compileValueSets(valueSetTable.data),
     overrideReasons: table<OverrideReasonTable>(tables, 'override-reasons').data,
     paediatric: table<PaediatricParameters>(tables, 'paediatric-codeine-tramadol').data,
+    pro: compileProKnowledge(table(tables, 'pro-instruments'), table(tables, 'nondrug-options'), parameters),
     dataVersions: {
       cyp2d6: [cyp2d6.activity.meta, cyp2d6.phenotypes.meta, cyp2d6.inhibitors.meta].map(tableCitation).join(', '),
       mme: [...factorSets.map((s) => tableCitation(s.meta)), mme.productsVersion, tableCitation(valueSetTable.meta), tableCitation(mme.tolerance.meta), tableCitation(mme.safety.meta)],

@@ -14,7 +14,7 @@ import type { ExceptionPolicy } from './feedback.js';
  * and the settings card templates may name. The rule layer knows no opioid;
  * this is where it meets the clinical layer.
  */
-export function painDomain(config: Pick<Config, 'mmeFactorSets' | 'pdmpUrl' | 'publicBaseUrl'>): Domain<PainKnowledge> {
+export function painDomain(config: Pick<Config, 'mmeFactorSets' | 'pdmpUrl' | 'publicBaseUrl' | 'crisisUrl'>): Domain<PainKnowledge> {
   return {
     facts: FACT_CATALOG,
     knowledgeParsers: PAIN_TABLE_PARSERS,
@@ -25,6 +25,7 @@ export function painDomain(config: Pick<Config, 'mmeFactorSets' | 'pdmpUrl' | 'p
     settings: {
       appLaunchUrl: `${config.publicBaseUrl}/app/launch.html`,
       pdmpUrl: config.pdmpUrl,
+      crisisUrl: config.crisisUrl,
     },
   };
 }

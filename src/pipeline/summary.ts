@@ -5,6 +5,7 @@ import { exceptionsOnFile as documentedExceptions } from '../clinical/facts/exce
 import { computePainFacts } from '../clinical/facts/index.js';
 import type { PainKnowledge } from '../clinical/knowledge.js';
 import { mmeHistory } from '../clinical/mme/history.js';
+import { questionnaireFor } from '../clinical/pro/questionnaire.js';
 import type { RuleRuntime } from '../rules/runtime.js';
 import { opioidPatientView } from '../services/opioid-patient-view.js';
 import type { Store } from '../store/store.js';
@@ -38,6 +39,12 @@ export async function patientSummary(request: HookRequest, deps: { rules: RuleRu
     history: history ? mmeHistory(history.filter((r): r is MedicationRequest => r.resourceType === 'MedicationRequest'), now, knowledge.mme, context.resolveMedication) : null,
     exceptions: documentedExceptions(context, knowledge.overrideReasons).map((e) => ({ ...e, createdAt: e.createdAt.toISOString(), expiresAt: e.expiresAt.toISOString() })),
     overrideReasons: knowledge.overrideReasons.reasons.map((r) => ({ system: knowledge.overrideReasons.system, code: r.code, display: r.display, validityDays: r.validityDays, topics: r.topics })),
+    // The whole person: the dials, what is due, non-drug options, and the questionnaires the app renders (from the instrument table).
+    pro: {
+      ...pick('pro.'),
+      questionnaires: knowledge.pro.instruments.instruments.flatMap((i) => questionnaireFor(knowledge.pro.instruments, i, knowledge.pro.instrumentsVersion) ?? []),
+      tables: knowledge.pro.dataVersions,
+    },
     unavailable: prefetch.unavailable.map((u) => u.key),
     // The dose levels the rules use (rules/parameters.json), for the chart.
     parameters: Object.fromEntries([...deps.rules.data.parameters].map(([name, p]) => [name, p.value])),

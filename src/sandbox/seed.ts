@@ -1,5 +1,6 @@
 import type { FhirResource, Practitioner } from 'fhir/r4';
 import { expandPatient, prefetchGroups, type CompactPatient } from '../pipeline/scenarios/compact-patient.js';
+import { proObservations } from './seed-pro.js';
 
 /**
  * Synthetic patients of the demo EHR, one per story of the product. Built with
@@ -65,13 +66,35 @@ export const DEMO_PATIENTS: readonly DemoPatient[] = [
   },
   { id: 'benzo', label: 'Paul Benzo (alprazolam)', story: 'On alprazolam: any opioid adds the benzodiazepine warning.', compact: { id: 'benzo', name: 'Paul Benzo', gender: 'male', age: 52, cyp2d6: '*1/*1', medications: [{ id: 'benzo-alprazolam', ...RX.alprazolam, authoredDaysAgo: 120 }] } },
   { id: 'no-genotype', label: 'Lea Unknown (no CYP2D6 result)', story: 'No CYP2D6 result on file: codeine gets the pre-test card.', compact: { id: 'no-genotype', name: 'Lea Unknown', gender: 'female', age: 29 } },
+  {
+    id: 'pro-improving',
+    label: 'Ivy Improving (PEG 7.3 to 3.0 on physical therapy)',
+    story: 'Low-dose hydrocodone for nine months with physical therapy: pain, function and mood improving (seed-pro.ts).',
+    compact: { id: 'pro-improving', name: 'Ivy Improving', gender: 'female', age: 49, cyp2d6: '*1/*1', medications: [{ id: 'improving-hydrocodone', ...RX.hydrocodone, frequency: 1, period: 12, authoredDaysAgo: 280 }] },
+  },
+  {
+    id: 'pro-depression',
+    label: 'Ray Rising (PHQ-9 6 to 17 on escalating opioids)',
+    story: 'Oxycodone raised over ten months while PHQ-9 rose from 6 to 17 and the PEG did not improve (seed-pro.ts).',
+    compact: {
+      id: 'pro-depression',
+      name: 'Ray Rising',
+      gender: 'male',
+      age: 44,
+      cyp2d6: '*1/*1',
+      medications: [
+        { id: 'rising-oxy-er-10', display: '12 HR Oxycodone Hydrochloride 10 MG Extended Release Oral Tablet', rxnorm: '1049502', dose: 1, frequency: 1, period: 12, periodUnit: 'h', authoredDaysAgo: 310, supplyDays: 150, status: 'completed' as const },
+        { id: 'rising-oxy-er-20', ...RX.oxyEr20, authoredDaysAgo: 160 },
+      ],
+    },
+  },
 ];
 
 export const DEMO_PRACTITIONER: Practitioner = { resourceType: 'Practitioner', id: 'prac-1', name: [{ given: ['Dana'], family: 'Prescriber', prefix: ['Dr'] }] };
 
 /** Every resource of the demo EHR. */
 export function demoResources(now: Date): FhirResource[] {
-  return [DEMO_PRACTITIONER, ...DEMO_PATIENTS.flatMap((p) => prefetchGroups(expandPatient(p.compact, now)).flat().map(withStructuredName))];
+  return [DEMO_PRACTITIONER, ...DEMO_PATIENTS.flatMap((p) => [...prefetchGroups(expandPatient(p.compact, now)).flat().map(withStructuredName), ...proObservations(p.id, now)])];
 }
 
 /**

@@ -2,6 +2,7 @@
 // service (same numbers as the cards) and writes justifications to the EHR's
 // FHIR server as DetectedIssue (+ Goal) resources with the app's own token.
 import { decodeJwt } from './vendor/jose/index.js';
+import { renderWholePerson, setUpQuestionnaires } from './whole-person.js';
 
 const $ = (id) => document.getElementById(id);
 const FORM_KEY = 'pain-app-justification';
@@ -200,13 +201,16 @@ async function main() {
   const client = await FHIR.oauth2.ready();
   const token = client.state.tokenResponse;
   const user = token.id_token ? decodeJwt(token.id_token) : {};
-  const res = await fetch('/app-api/summary', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ fhirServer: client.state.serverUrl, patientId: client.patient.id }),
-  });
-  if (!res.ok) throw Object.assign(new Error('summary'), { status: res.status });
-  const summary = await res.json();
+  const loadSummary = async () => {
+    const res = await fetch('/app-api/summary', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ fhirServer: client.state.serverUrl, patientId: client.patient.id }),
+    });
+    if (!res.ok) throw Object.assign(new Error('summary'), { status: res.status });
+    return res.json();
+  };
+  const summary = await loadSummary();
   const p = summary.patient ?? {};
   // The signed-in user's name when the EHR lets the app read it; otherwise the fhirUser reference.
   // (Not client.user: fhirclient decodes the id_token with atob, which fails on base64url.)
@@ -214,6 +218,9 @@ async function main() {
   const practitionerName = userRef ? await client.request(userRef).then((u) => humanName(u.name)).catch(() => '') : '';
   const userText = practitionerName || userRef || 'unknown user';
   $('banner').textContent = `${humanName(p.name) || 'Unknown patient'} · born ${p.birthDate ?? 'unknown'} · ${p.gender ?? ''} · signed in as ${userText}`;
+  renderWholePerson(summary.pro);
+  const author = userRef.startsWith('Practitioner/') ? { reference: userRef, ...(practitionerName ? { display: practitionerName } : {}) } : undefined;
+  setUpQuestionnaires({ pro: summary.pro, client, author, explain, onSaved: async () => renderWholePerson((await loadSummary()).pro) });
   renderPgx(summary.cyp2d6);
   renderMme(summary.mme, summary.history, summary.parameters ?? {});
   renderSafeguards(summary.safeguards);

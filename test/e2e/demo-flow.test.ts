@@ -222,6 +222,8 @@ const STORIES: Record<string, { drug: string; hook: 'select' | 'sign'; cards: Re
   'cancer-pain': { drug: 'oxycodone', hook: 'select', cards: [/CDC dose thresholds do not apply/, /^Offer naloxone/], view: 'mme' },
   benzo: { drug: 'oxycodone', hook: 'select', cards: [/^Reconsider opioid with benzodiazepine/, /^Offer naloxone/], view: 'mme' },
   'no-genotype': { drug: 'codeine', hook: 'sign', cards: [/^No CYP2D6 result on file/], view: 'pgx' },
+  'pro-improving': { drug: 'oxycodone', hook: 'sign', cards: [], view: 'pro' },
+  'pro-depression': { drug: 'oxycodone', hook: 'select', cards: [/^Mental-health or overdose risk/, /^Benefit not shown/], view: 'pro' },
 };
 const WIDTHS = [
   { name: 'desktop', viewport: { width: 1366, height: 900 } },

@@ -12,11 +12,14 @@ export function exceptionsOnFile(context: PatientContext, reasons: OverrideReaso
 export function exceptionPatientFacts(exceptions: readonly ExceptionOnFile[], now: Date, current: { mmeTotal: number; mmeTotalKnown: boolean; cnsClasses: readonly string[]; userId: string }): Partial<PatientFacts> {
   const mme = applicableException(exceptions, 'mme', { mmeTotal: current.mmeTotal, mmeTotalKnown: current.mmeTotalKnown }, now);
   const cns = applicableException(exceptions, 'cns-depressant', { cnsClasses: current.cnsClasses }, now);
+  const mental = applicableException(exceptions, 'mental-health', {}, now);
   return {
     'exceptionOnFile.mme': mme !== undefined,
     'exceptionOnFile.mmeText': mme ? describeException(mme, current.userId) : '',
     'exceptionOnFile.cnsDepressant': cns !== undefined,
     'exceptionOnFile.cnsDepressantText': cns ? describeException(cns, current.userId) : '',
+    'exceptionOnFile.mentalHealth': mental !== undefined,
+    'exceptionOnFile.mentalHealthText': mental ? describeException(mental, current.userId) : '',
   };
 }
 

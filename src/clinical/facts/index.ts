@@ -9,6 +9,7 @@ import { dataAvailabilityFacts } from './data-facts.js';
 import { exceptionOrderFacts, exceptionPatientFacts, exceptionsOnFile, pdmpReviewedByOverride } from './exception-facts.js';
 import { mmeOrderFacts, mmePatientFacts } from './mme-facts.js';
 import { pgxPatientFacts } from './pgx-facts.js';
+import { proPatientFacts } from './pro-facts.js';
 import type { OrderFacts, PatientFacts } from './catalog.js';
 
 /**
@@ -31,6 +32,7 @@ export function computePainFacts(context: PatientContext, k: PainKnowledge): Fac
     pgxPatientFacts(cyp2d6, k.cyp2d6),
     paediatricFacts(context, k.valueSets, k.paediatric),
     mme.facts,
+    proPatientFacts(context, k.pro, { therapyDays: typeof mme.facts['therapy.opioidDays'] === 'number' ? mme.facts['therapy.opioidDays'] : null, hasOpioids: mme.facts['mme.hasOpioids'] === true }),
     exceptionPatientFacts(exceptions, context.now, { mmeTotal: mme.summary.total, mmeTotalKnown: mme.facts['mme.totalKnown'] === true, cnsClasses: stringList(mme.facts['cns.classes']), userId: context.userId }),
   );
   const orders = context.ordersUnderConsideration.map((order) => {
@@ -38,7 +40,7 @@ export function computePainFacts(context: PatientContext, k: PainKnowledge): Fac
     Object.assign(facts, exceptionOrderFacts(exceptions, context.now, facts['order.ingredient'], patient['cyp2d6.riskPhenotype'], context.userId));
     return { ref: facts['order.ref'] ?? 'MedicationRequest/unidentified', facts };
   });
-  return { patient, orders, dataVersions: [...cyp2d6.dataVersions, ...k.dataVersions.mme] };
+  return { patient, orders, dataVersions: [...cyp2d6.dataVersions, ...k.dataVersions.mme, ...k.pro.dataVersions] };
 }
 
 const stringList = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);

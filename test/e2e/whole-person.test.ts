@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { REPO_ROOT, startDemoService, type ListeningDemoService } from '../helpers/service.js';
+
+/**
+ * The whole-person story in a real browser (issue 20): Ray Rising's mixing
+ * board, a PEG and a PHQ-9 filled in the SMART app at phone width (written to
+ * the EHR as QuestionnaireResponse + score Observations), the dials change,
+ * and the next hook call in the demo EHR changes with them.
+ */
+const SHOTS = path.join(REPO_ROOT, 'test-artifacts', 'screenshots');
+let demo: ListeningDemoService;
+let browser: Browser;
+
+beforeAll(async () => {
+  demo = await startDemoService({ LOG_LEVEL: 'warn' });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  fs.mkdirSync(SHOTS, { recursive: true });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  demo?.close();
+});
+
+async function launchApp(page: Page, patientId: string, appContext: string) {
+  await page.goto(`${demo.base}/ehr/`);
+  const url = await page.evaluate(async (body) => {
+    const res = await fetch('api/launch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return ((await res.json()) as { url: string }).url;
+  }, { patientId, appContext });
+  await page.goto(url);
+  await page.waitForURL(/\/app\/index\.html/, { timeout: 15_000 });
+  await expect.poll(() => page.textContent('#banner'), { timeout: 15_000 }).not.toContain('Loading');
+}
+
+async function orderCards(page: Page, patient: string): Promise<string[]> {
+  await page.goto(`${demo.base}/ehr/`);
+  await expect.poll(() => page.$$eval('#patient option', (o) => o.length)).toBeGreaterThan(5);
+  await page.selectOption('#patient', patient);
+  await page.selectOption('#drug', 'oxycodone');
+  await page.click('#select-button');
+  await expect.poll(() => page.textContent('#status'), { timeout: 10_000 }).toMatch(/card\(s\)|answered/);
+  return page.$$eval('#cards article h3', (hs) => hs.map((h) => h.textContent ?? ''));
+}
+
+const dialText = (page: Page, dimension: string) => page.locator(`.dial[data-dimension="${dimension}"]`).textContent();
+
+async function fill(page: Page, title: string, answers: string[]) {
+  await page.selectOption('#instrument', { label: title });
+  const sets = page.locator('#questionnaire fieldset');
+  await expect.poll(() => sets.count()).toBe(answers.length);
+  for (let i = 0; i < answers.length; i++) await sets.nth(i).locator('label.choice', { hasText: new RegExp(`^\\s*${answers[i]}$`) }).click();
+  await page.click('#questionnaire button[type=submit]');
+  await expect.poll(() => page.textContent('#q-result'), { timeout: 10_000 }).toMatch(/^Saved/);
+}
+
+test('fill a PEG and a PHQ-9 on a phone: the dials and the next hook call change', async () => {
+  const ehr = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const before = await orderCards(ehr, 'pro-depression');
+  expect(before).toEqual(expect.arrayContaining([expect.stringMatching(/^Mental-health or overdose risk/), expect.stringMatching(/^Benefit not shown: PEG not 30% better/)]));
+  expect(before.join('|')).not.toMatch(/self-harm/);
+
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const errors: string[] = [];
+  const app = await context.newPage();
+  app.on('pageerror', (e) => void errors.push(e.message));
+  app.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+  await launchApp(app, 'pro-depression', 'view=pro');
+
+  // The board: latest values with bands and dates, a clinically important change, never-measured dimensions say so.
+  expect(await dialText(app, 'Mood')).toMatch(/PHQ-9 17 \(moderately severe\), \d{4}-\d\d-\d\d.*worse by 11 since .*clinically important/);
+  expect(await dialText(app, 'Sleep')).toContain('never measured');
+  expect(await dialText(app, 'Social support')).toContain('not measured: no instrument configured');
+  expect(await app.textContent('#nondrug')).toContain('Cognitive behavioural therapy');
+  await app.screenshot({ path: path.join(SHOTS, 'whole-person-board-before-phone.png'), fullPage: true });
+
+  // A question left unanswered is asked for, not scored as 0.
+  await app.selectOption('#instrument', { label: 'Pain, Enjoyment of life and General activity (PEG)' });
+  await app.click('#questionnaire button[type=submit]');
+  await expect.poll(() => app.textContent('#q-result')).toBe('Please answer questions 1, 2, 3.');
+
+  await fill(app, 'Pain, Enjoyment of life and General activity (PEG)', ['3', '3', '3']);
+  expect(await app.textContent('#q-result')).toContain('3 (mild)');
+  await expect.poll(() => dialText(app, 'Interference with enjoyment and activity')).toMatch(/PEG-3 3\.0 \(mild\)/);
+
+  await fill(app, 'Patient Health Questionnaire 9 item (PHQ-9)', ['Not at all', 'Not at all', 'Not at all', 'Not at all', 'Not at all', 'Not at all', 'Not at all', 'Not at all', 'Several days']);
+  await expect.poll(() => dialText(app, 'Mood')).toMatch(/PHQ-9 1 \(minimal\)/);
+  expect(await app.textContent('#self-harm')).toContain('Several days');
+  await app.screenshot({ path: path.join(SHOTS, 'whole-person-board-after-phone.png'), fullPage: true });
+  const wide = await app.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  expect(wide).toBe(false);
+  expect(errors).toEqual([]);
+
+  // The next hook call reads what the app wrote: the urgent self-harm card appears, the PEG benefit card is gone.
+  const after = await orderCards(ehr, 'pro-depression');
+  expect(after).toEqual(expect.arrayContaining([expect.stringMatching(/^Thoughts of self-harm reported on PHQ-9 item 9/)]));
+  expect(after.join('|')).not.toMatch(/Benefit not shown/);
+  await ehr.screenshot({ path: path.join(SHOTS, 'whole-person-order-after.png'), fullPage: true });
+  await context.close();
+  await ehr.close();
+}, 120_000);
