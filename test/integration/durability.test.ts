@@ -125,6 +125,7 @@ describe('crash safety', () => {
     // Under load: batches of 10 concurrent clients; the process is killed while a batch is in flight.
     for (let b = 0; b < 4; b++) await Promise.all(Array.from({ length: 10 }, (_, i) => one(b * 10 + i)));
     const inFlight = Array.from({ length: 10 }, (_, i) => one(100 + i).catch(() => undefined));
+    // Deliberately not a poll: the kill must land while this batch is in flight.
     await new Promise((r) => setTimeout(r, 30));
     child.kill('SIGKILL');
     await Promise.all(inFlight);
@@ -136,7 +137,10 @@ describe('crash safety', () => {
     const stored = ((await res.json()) as { feedback: { card: string }[] }).feedback.map((f) => f.card);
     for (const uuid of acknowledged) expect(stored).toContain(uuid);
     const exceptions = await fetch(`${base()}/admin/audit/exceptions?limit=1000`, { headers: { authorization: 'Bearer admin-token-crash-test-123456' } });
-    expect(((await exceptions.json()) as { count: number }).count).toBe(acknowledged.length);
+    // Every acknowledged override made its exception; an override committed just before the kill may be on file without its answer having reached the client.
+    const count = ((await exceptions.json()) as { count: number }).count;
+    expect(count).toBeGreaterThanOrEqual(acknowledged.length);
+    expect(count).toBeLessThanOrEqual(acknowledged.length + 10);
   }, 60_000);
 
   test('a full disk: hook calls still answer, feedback is a 503, nothing is half-written, and a retry after recovery is stored', async () => {
