@@ -100,13 +100,13 @@ export function createApp(deps: AppDeps): express.Express {
     res.json(outcome.response);
   });
 
-  cds.post('/:id/feedback', (req, res) => {
+  cds.post('/:id/feedback', async (req, res) => {
     const service = findService(String(req.params.id));
     if (!service) throw notFound(`No CDS service with id '${req.params.id}'`);
     res.locals.serviceId = service.definition.id;
     const records = parseFeedback(req.body, service.definition.id, now());
     // A store that cannot be written is a 503 from the error handler; nothing is half-written.
-    res.locals.feedbackStored = acceptFeedback(deps.store, records, deps.exceptionFor).stored;
+    res.locals.feedbackStored = (await acceptFeedback(deps.store, records, deps.exceptionFor)).stored;
     res.json({});
   });
 

@@ -36,7 +36,7 @@ export interface ComposedService {
   reloadRules(): Promise<ReloadResult>;
   /** Runs every scenario in rules/tests against the serving set (main.ts refuses to start when one fails). */
   checkScenarios(): Promise<readonly FileProblem[]>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export interface ComposeOptions {
@@ -72,7 +72,7 @@ export async function composeService(config: Config, logger: Logger, options: Co
     const verify = scenarioGate(path.join(config.rulesDir, 'tests'), () => openSqliteStore({ dataDir: ':memory:' }));
     return { app, rules, store, ...(devClient ? { devClient } : {}), ...(demo ? { demo } : {}), reloadRules: () => rules.reload(verify), checkScenarios: () => verify(rules), close: () => store.close() };
   } catch (e) {
-    store.close();
+    await store.close();
     throw e;
   }
 }

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     // An edit made while the service was down is held to the same test as a live reload.
     const failing = await service.checkScenarios();
     if (failing.length > 0) {
-      service.close();
+      await service.close();
       throw new RuleSetError(failing);
     }
   } catch (e) {
@@ -46,9 +46,9 @@ async function main(): Promise<void> {
   }
   handler = service.app;
   const stopWatching = watchRuleFiles([config.rulesDir, config.cardsDir], () => service.reloadRules(), logger);
-  const pruneTimer = setInterval(() => {
+  const pruneTimer = setInterval(async () => {
     try {
-      const pruned = service.store.pruneExpiredCards(new Date());
+      const pruned = await service.store.pruneExpiredCards(new Date());
       if (pruned > 0) logger.info({ pruned }, 'expired issued cards pruned');
     } catch (e) {
       logger.warn({ err: (e as Error).message }, 'pruning issued cards failed');
@@ -78,10 +78,10 @@ async function main(): Promise<void> {
     }, config.shutdownGraceMs).unref();
     // Keep-alive connections become idle once their request is answered: close them as they do.
     const reaper = setInterval(() => server.closeIdleConnections(), 100).unref();
-    server.close(() => {
+    server.close(async () => {
       clearTimeout(force);
       clearInterval(reaper);
-      service.close();
+      await service.close().catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'closing the store failed'));
       logger.info('stopped');
       process.exit(0);
     });

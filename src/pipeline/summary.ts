@@ -25,7 +25,8 @@ export async function patientSummary(request: HookRequest, deps: { rules: RuleRu
   const prefetch = await prefetchFor(SUMMARY_SERVICE, request, deps.prefetch);
   const now = deps.now;
   // A store outage degrades as in hook calls: exceptions on file could not be read, the rest is shown.
-  const context = patientContextFor(request, prefetch, now, exceptionsOnFile(deps.store, request.context.patientId, now));
+  const onFile = await exceptionsOnFile(deps.store, request.context.patientId, now);
+  const context = patientContextFor(request, prefetch, now, onFile.exceptions, onFile.unavailable);
   const { knowledge } = deps.rules.serving();
   const facts = computePainFacts(context, knowledge).patient;
   const pick = (prefix: string) => Object.fromEntries(Object.entries(facts).filter(([k]) => k.startsWith(prefix)));
@@ -38,7 +39,7 @@ export async function patientSummary(request: HookRequest, deps: { rules: RuleRu
     history: history ? mmeHistory(history.filter((r): r is MedicationRequest => r.resourceType === 'MedicationRequest'), now, knowledge.mme, context.resolveMedication) : null,
     exceptions: documentedExceptions(context, knowledge.overrideReasons).map((e) => ({ ...e, createdAt: e.createdAt.toISOString(), expiresAt: e.expiresAt.toISOString() })),
     overrideReasons: knowledge.overrideReasons.reasons.map((r) => ({ system: knowledge.overrideReasons.system, code: r.code, display: r.display, validityDays: r.validityDays, topics: r.topics })),
-    unavailable: prefetch.unavailable.map((u) => u.key),
+    unavailable: [...prefetch.unavailable, ...onFile.unavailable].map((u) => u.key),
     // The dose levels the rules use (rules/parameters.json), for the chart.
     parameters: Object.fromEntries([...deps.rules.data.parameters].map(([name, p]) => [name, p.value])),
   };

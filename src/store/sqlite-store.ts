@@ -7,6 +7,7 @@ import type {
   FeedbackRecord,
   IssuedCard,
   RuleActivity,
+  SharedState,
   ShownCard,
   Store,
   StoredFeedback,
@@ -15,6 +16,7 @@ import { StoreUnavailableError } from './store.js';
 import { filterSql, issuedCardParams, toException, toIssuedCard, toStoredFeedback, type ExceptionRow, type FeedbackRow, type IssuedCardRow } from './sqlite/rows.js';
 import { BUSY_TIMEOUT_MS, migrate, openDatabase } from './sqlite/schema.js';
 import { IssuedCardQueue } from './sqlite/issued-card-queue.js';
+import { SqliteSharedState } from './sqlite/shared-state.js';
 
 /**
  * The embedded store: one SQLite file (better-sqlite3, schema in
@@ -29,12 +31,18 @@ export interface SqliteStoreOptions {
   readonly fileName?: string;
   /** Called when a group commit of issued cards fails (the cards are kept and retried). */
   readonly onIssuedCardsError?: (error: StoreUnavailableError, pending: number) => void;
+  /**
+   * Several processes use this file (WORKERS > 1): no per-process memory of
+   * which patients have exceptions, and the JWT replay cache and rate limits
+   * live in the file (`shared`).
+   */
+  readonly multiProcess?: boolean;
 }
 
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const db = openDatabase(options);
   migrate(db);
-  return new SqliteStore(db, options.onIssuedCardsError ?? (() => undefined));
+  return new SqliteStore(db, options.onIssuedCardsError ?? (() => undefined), options.multiProcess ?? false);
 }
 
 class SqliteStore implements Store {
@@ -50,14 +58,20 @@ class SqliteStore implements Store {
   private readonly issuedCards: IssuedCardQueue;
   /**
    * Patients with at least one exception row: most hook calls are for patients
-   * without any, and need no query. This process is the only writer of its
-   * database file (one service process per DATA_DIR).
+   * without any, and need no query. Only when this process is the only writer
+   * of its database file (one service process per DATA_DIR, WORKERS=1).
    */
-  private readonly patientsWithExceptions: Set<string>;
+  private readonly patientsWithExceptions: Set<string> | undefined;
+  readonly kind = 'sqlite' as const;
+  private readonly sharedState: SqliteSharedState | undefined;
+  get shared(): SharedState | undefined {
+    return this.sharedState;
+  }
 
   constructor(
     private readonly db: Database.Database,
     onIssuedCardsError: (error: StoreUnavailableError, pending: number) => void,
+    multiProcess: boolean,
   ) {
     this.issuedCards = new IssuedCardQueue((cards, { waitForLock }) => this.commitIssuedCards(cards, waitForLock), onIssuedCardsError, () => this.db.open);
     this.insertCard = db.prepare(
@@ -79,7 +93,9 @@ class SqliteStore implements Store {
     this.deleteExpired = db.prepare(
       'DELETE FROM issued_card WHERE expires_at < ? AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.card_uuid = issued_card.uuid)',
     );
-    this.patientsWithExceptions = new Set((db.prepare('SELECT DISTINCT patient_id FROM exception_on_file').all() as { patient_id: string }[]).map((r) => r.patient_id));
+    this.sharedState = multiProcess ? new SqliteSharedState(db, (fn) => this.write(fn, 'normal')) : undefined;
+    // With several processes on one file another one may file an exception: no memory of it here, the (indexed) query runs.
+    this.patientsWithExceptions = multiProcess ? undefined : new Set((db.prepare('SELECT DISTINCT patient_id FROM exception_on_file').all() as { patient_id: string }[]).map((r) => r.patient_id));
   }
 
   /**
@@ -91,7 +107,7 @@ class SqliteStore implements Store {
    * never deferred and always wait for the disk; feedback commits the waiting
    * cards in its own transaction.
    */
-  recordIssuedCards(cards: readonly IssuedCard[]): void {
+  async recordIssuedCards(cards: readonly IssuedCard[]): Promise<void> {
     this.issuedCards.add(cards);
   }
 
@@ -110,14 +126,14 @@ class SqliteStore implements Store {
     for (const c of cards) this.insertCard.run(issuedCardParams(c));
   }
 
-  findIssuedCard(uuid: string): IssuedCard | undefined {
+  async findIssuedCard(uuid: string): Promise<IssuedCard | undefined> {
     const pending = this.issuedCards.find(uuid);
     if (pending) return pending;
     const row = this.read(() => this.selectCard.get(uuid) as IssuedCardRow | undefined);
     return row && toIssuedCard(row);
   }
 
-  recordFeedback(records: readonly FeedbackRecord[], exceptions: readonly ExceptionOnFile[] = []): { stored: number; duplicates: number } {
+  async recordFeedback(records: readonly FeedbackRecord[], exceptions: readonly ExceptionOnFile[] = []): Promise<{ stored: number; duplicates: number }> {
     const { result, committedCards } = this.write(() => {
       // The cards this feedback refers to may still be waiting for their group commit.
       const committedCards = this.issuedCards.waiting();
@@ -161,24 +177,24 @@ class SqliteStore implements Store {
       return { result: { stored, duplicates: records.length - stored }, committedCards };
     });
     this.issuedCards.forget(committedCards);
-    for (const e of exceptions) this.patientsWithExceptions.add(e.patientId);
+    for (const e of exceptions) this.patientsWithExceptions?.add(e.patientId);
     return result;
   }
 
-  listFeedback(query: FeedbackQuery): StoredFeedback[] {
+  async listFeedback(query: FeedbackQuery): Promise<StoredFeedback[]> {
     const { where, params } = filterSql(query, 'outcome_timestamp');
     const sql = `SELECT * FROM feedback ${where} ORDER BY outcome_timestamp, id LIMIT @limit`;
     return this.read(() => this.query(sql).all(params) as FeedbackRow[]).map(toStoredFeedback);
   }
 
-  listExceptions(query: ExceptionQuery): ExceptionOnFile[] {
-    if (query.patientId !== undefined && !this.patientsWithExceptions.has(query.patientId)) return [];
+  async listExceptions(query: ExceptionQuery): Promise<ExceptionOnFile[]> {
+    if (query.patientId !== undefined && this.patientsWithExceptions && !this.patientsWithExceptions.has(query.patientId)) return [];
     const { where, params } = filterSql(query, 'created_at');
     const sql = `SELECT * FROM exception_on_file ${where} ORDER BY created_at, id LIMIT @limit`;
     return this.read(() => this.query(sql).all(params) as ExceptionRow[]).map(toException);
   }
 
-  ruleActivity(from: Date, to: Date): RuleActivity[] {
+  async ruleActivity(from: Date, to: Date): Promise<RuleActivity[]> {
     this.issuedCards.flush();
     const range = { from: from.getTime(), to: to.getTime() };
     const shown = this.db.prepare('SELECT rule_id, count(*) AS n FROM issued_card WHERE issued_at >= @from AND issued_at < @to GROUP BY rule_id').all(range) as { rule_id: string; n: number }[];
@@ -208,7 +224,7 @@ class SqliteStore implements Store {
     return [...byRule.values()].sort((a, b) => a.ruleId.localeCompare(b.ruleId));
   }
 
-  cardsPerCall(from: Date, to: Date): CardsPerCall[] {
+  async cardsPerCall(from: Date, to: Date): Promise<CardsPerCall[]> {
     this.issuedCards.flush();
     const rows = this.read(
       () =>
@@ -221,7 +237,7 @@ class SqliteStore implements Store {
     return rows.map((r) => ({ serviceId: r.service_id, calls: r.calls, cards: r.cards, maxPerCall: r.max_per_call }));
   }
 
-  cardsShown(query: { readonly patientId: string; readonly serviceId: string; readonly since: Date }): ShownCard[] {
+  async cardsShown(query: { readonly patientId: string; readonly serviceId: string; readonly since: Date }): Promise<ShownCard[]> {
     const rows = this.read(
       () =>
         this.query(
@@ -255,11 +271,12 @@ class SqliteStore implements Store {
     return shown;
   }
 
-  pruneExpiredCards(now: Date): number {
+  async pruneExpiredCards(now: Date): Promise<number> {
+    this.sharedState?.prune(now.getTime());
     return this.write(() => this.deleteExpired.run(now.getTime()).changes);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (!this.db.open) return;
     this.issuedCards.flush({ waitForLock: true });
     this.db.close();

@@ -28,7 +28,7 @@ export interface TestService {
   readonly dataDir: string;
   /** A valid token from the ES384 client for an endpoint path like `/cds-services/x`. */
   token(endpointPath: string, client?: TestClient): Promise<string>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export interface TestServiceOptions {
@@ -68,8 +68,8 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     clients: { es, rs },
     dataDir,
     token: (endpointPath, client = es) => client.token(`${PUBLIC_BASE_URL}${endpointPath}`),
-    close() {
-      service.close();
+    async close() {
+      await service.close();
       if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
       assertLogsClean(logs);
     },
@@ -96,7 +96,7 @@ export function assertLogsClean(lines: readonly string[]): void {
 export interface ListeningDemoService {
   readonly base: string;
   readonly service: ComposedService;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export async function startDemoService(env: Record<string, string> = {}): Promise<ListeningDemoService> {
@@ -111,10 +111,10 @@ export async function startDemoService(env: Record<string, string> = {}): Promis
   return {
     base,
     service,
-    close() {
+    async close() {
       server.closeAllConnections();
       server.close();
-      service.close();
+      await service.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
