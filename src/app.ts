@@ -154,7 +154,10 @@ function cors(origins: Config['corsOrigins']) {
 }
 
 function authenticate(deps: AppDeps) {
-  const limiter = createRateLimiter(deps.config.auth.rateLimitPerMinute);
+  const limiter = createRateLimiter(deps.config.auth.rateLimitPerMinute, {
+    ...(deps.store.shared ? { shared: deps.store.shared } : {}),
+    onSharedUnavailable: (message) => deps.logger.warn({ err: message }, 'shared rate limit unavailable: this process counts on its own until the store is back'),
+  });
   return async (req: Request, res: Response, next: NextFunction) => {
     if (!deps.verifier) return next();
     // aud is the URL of the endpoint called, from the configured public base
@@ -171,7 +174,7 @@ function authenticate(deps: AppDeps) {
       if (e instanceof ClientAuthError && e.detail) res.locals.authDetail = e.detail;
       return next(unauthorized());
     }
-    if (!limiter.take(res.locals.clientIss as string)) return next(tooManyRequests());
+    if (!(await limiter.take(res.locals.clientIss as string))) return next(tooManyRequests());
     next();
   };
 }

@@ -13,7 +13,7 @@ import type {
   StoredFeedback,
 } from './store.js';
 import { StoreUnavailableError } from './store.js';
-import { filterSql, issuedCardParams, toException, toIssuedCard, toStoredFeedback, type ExceptionRow, type FeedbackRow, type IssuedCardRow } from './sqlite/rows.js';
+import { exceptionParams, feedbackParams, filterSql, issuedCardParams, toRuleActivity, toException, toIssuedCard, toStoredFeedback, type ExceptionRow, type FeedbackRow, type IssuedCardRow } from './rows.js';
 import { BUSY_TIMEOUT_MS, migrate, openDatabase } from './sqlite/schema.js';
 import { IssuedCardQueue } from './sqlite/issued-card-queue.js';
 import { SqliteSharedState } from './sqlite/shared-state.js';
@@ -138,42 +138,9 @@ class SqliteStore implements Store {
       // The cards this feedback refers to may still be waiting for their group commit.
       const committedCards = this.issuedCards.waiting();
       this.insertCards(committedCards);
-      for (const e of exceptions) {
-        this.insertException.run({
-          id: e.id,
-          patient_id: e.patientId,
-          topic: e.topic,
-          rule_id: e.ruleId,
-          reason_code: e.reasonCode,
-          reason_display: e.reasonDisplay,
-          user_id: e.userId,
-          user_name: e.userName ?? null,
-          source: e.source,
-          created_at: e.createdAt.getTime(),
-          expires_at: e.expiresAt.getTime(),
-          justified: JSON.stringify(e.justified),
-          comment: e.comment ?? null,
-          card_uuid: e.cardUuid ?? null,
-        });
-      }
+      for (const e of exceptions) this.insertException.run(exceptionParams(e));
       let stored = 0;
-      for (const r of records) {
-        const accepted = [...r.acceptedSuggestions].sort();
-        const info = this.insertFeedback.run({
-          card_uuid: r.cardUuid,
-          service_id: r.serviceId,
-          outcome: r.outcome,
-          outcome_timestamp: r.outcomeTimestamp.getTime(),
-          accepted_suggestions: JSON.stringify(accepted),
-          reason_system: r.overrideReason?.system ?? null,
-          reason_code: r.overrideReason?.code ?? null,
-          reason_display: r.overrideReason?.display ?? null,
-          user_comment: r.userComment ?? null,
-          received_at: r.receivedAt.getTime(),
-          dedup_key: JSON.stringify([r.cardUuid, r.outcome, r.outcomeTimestamp.getTime(), accepted]),
-        });
-        stored += info.changes;
-      }
+      for (const r of records) stored += this.insertFeedback.run(feedbackParams(r)).changes;
       return { result: { stored, duplicates: records.length - stored }, committedCards };
     });
     this.issuedCards.forget(committedCards);
@@ -204,24 +171,7 @@ class SqliteStore implements Store {
          WHERE outcome_timestamp >= @from AND outcome_timestamp < @to GROUP BY rule_id, outcome, reason_code`,
       )
       .all(range) as { rule_id: string; outcome: string; reason_code: string | null; n: number }[];
-    const byRule = new Map<string, { ruleId: string; shown: number; accepted: number; overridden: number; reasons: Record<string, number> }>();
-    const get = (ruleId: string) => {
-      let r = byRule.get(ruleId);
-      // reasons has no prototype: a reason code is data from a client and may be "__proto__".
-      if (!r) byRule.set(ruleId, (r = { ruleId, shown: 0, accepted: 0, overridden: 0, reasons: Object.create(null) as Record<string, number> }));
-      return r;
-    };
-    for (const s of shown) get(s.rule_id).shown = s.n;
-    for (const o of outcomes) {
-      const r = get(o.rule_id);
-      if (o.outcome === 'accepted') r.accepted += o.n;
-      else {
-        r.overridden += o.n;
-        const key = o.reason_code ?? '(no reason)';
-        r.reasons[key] = (r.reasons[key] ?? 0) + o.n;
-      }
-    }
-    return [...byRule.values()].sort((a, b) => a.ruleId.localeCompare(b.ruleId));
+    return toRuleActivity(shown, outcomes);
   }
 
   async cardsPerCall(from: Date, to: Date): Promise<CardsPerCall[]> {

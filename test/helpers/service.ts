@@ -37,13 +37,15 @@ export interface TestServiceOptions {
   /** Collects every log line of the service. */
   readonly logs?: string[];
   readonly dataDir?: string;
+  /** The trusted clients (default: two new ones); two instances of one service trust the same clients. */
+  readonly clients?: { es: TestClient; rs: TestClient };
 }
 
 /** The real service (real rules, real SQLite file, real JWT checks) on a temp data folder, trusting two test clients. */
 export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pain-cds-test-'));
-  const es = await createTestClient('ES384');
-  const rs = await createTestClient('RS384');
+  const es = options.clients?.es ?? (await createTestClient('ES384'));
+  const rs = options.clients?.rs ?? (await createTestClient('RS384'));
   const clientsFile = path.join(dataDir, 'clients.json');
   fs.writeFileSync(clientsFile, JSON.stringify({ clients: [es, rs].map((c) => ({ iss: c.iss, jwks: { keys: [c.publicJwk] } })) }));
   const config = loadConfig({
