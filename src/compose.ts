@@ -66,7 +66,7 @@ export async function composeService(config: Config, logger: Logger, options: Co
         ...(options.mount ?? []),
       ],
       exceptionFor: exceptionPolicy(rules),
-      health: () => rules.health(),
+      health: () => ({ ...rules.health(), store: store.kind }),
     });
     const verify = scenarioGate(path.join(config.rulesDir, 'tests'), () => openSqliteStore({ dataDir: ':memory:' }));
     return { app, rules, store, ...(devClient ? { devClient } : {}), ...(demo ? { demo } : {}), reloadRules: () => rules.reload(verify), checkScenarios: () => verify(rules), close: () => store.close() };

@@ -1,6 +1,8 @@
+import cluster from 'node:cluster';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mintClientToken } from './cds/auth/dev-client.js';
+import { reportReady, runPrimary, workerIndex } from './cluster.js';
 import { composeService, type ComposedService } from './compose.js';
 import { loadConfig, loadEnvFile, withBoundPort, type Config } from './config.js';
 import { createLogger } from './logger.js';
@@ -20,8 +22,13 @@ async function main(): Promise<void> {
   const startedAt = performance.now();
   const envFile = loadEnvFile();
   const requested = loadConfig();
-  const logger = createLogger(requested.logLevel);
-  if (envFile) logger.info({ file: envFile }, 'settings read from .env (variables set in the environment win)');
+  const worker = workerIndex();
+  const baseLogger = createLogger(requested.logLevel);
+  // Each worker's lines say which worker wrote them.
+  const logger = worker === undefined ? baseLogger : baseLogger.child({ worker });
+  if (envFile && !worker) logger.info({ file: envFile }, 'settings read from .env (variables set in the environment win)');
+  // WORKERS > 1: this process forks the workers and serves nothing itself (src/cluster.ts).
+  if (requested.workers > 1 && cluster.isPrimary) return runPrimary(requested, logger);
   let handler: http.RequestListener = answerStarting;
   const server = http.createServer((req, res) => handler(req, res));
   server.keepAliveTimeout = 65_000;
@@ -56,14 +63,15 @@ async function main(): Promise<void> {
   }, 3_600_000).unref();
 
   const summary = service.rules.summary();
-  logger.info({ url: config.publicBaseUrl, rules: summary.rules, startupMs: Math.round(performance.now() - startedAt) }, 'listening');
+  logger.info({ url: config.publicBaseUrl, rules: summary.rules, store: service.store.kind, startupMs: Math.round(performance.now() - startedAt) }, 'listening');
+  reportReady();
   const dev = service.devClient;
   const devToken = dev
     ? await mintClientToken({ privateKey: dev.privateKey, kid: dev.kid, iss: dev.iss, alg: 'ES384', audience: `${config.publicBaseUrl}/cds-services` })
     : undefined;
   // With PORT=0 the token tool needs the port bound to name the right audience.
   const tokenCommand = `${requested.port === 0 && config.publicBaseUrlDerived ? `PORT=${config.port} ` : ''}npm run token -- /cds-services/opioid-order-select`;
-  printWelcome(config, summary.rules, devToken, service.demo ? `${config.publicBaseUrl}/ehr/` : undefined, tokenCommand);
+  if (!worker) printWelcome(config, summary.rules, devToken, service.demo ? `${config.publicBaseUrl}/ehr/` : undefined, tokenCommand);
 
   let stopping = false;
   const shutdown = (signal: string) => {

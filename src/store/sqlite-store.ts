@@ -71,7 +71,7 @@ class SqliteStore implements Store {
   constructor(
     private readonly db: Database.Database,
     onIssuedCardsError: (error: StoreUnavailableError, pending: number) => void,
-    multiProcess: boolean,
+    private readonly multiProcess: boolean,
   ) {
     this.issuedCards = new IssuedCardQueue((cards, { waitForLock }) => this.commitIssuedCards(cards, waitForLock), onIssuedCardsError, () => this.db.open);
     this.insertCard = db.prepare(
@@ -109,6 +109,9 @@ class SqliteStore implements Store {
    */
   async recordIssuedCards(cards: readonly IssuedCard[]): Promise<void> {
     this.issuedCards.add(cards);
+    // Several processes: the feedback may reach another worker at once, so the cards are committed before the answer
+    // (still without waiting for the disk; on a lock held too long they stay queued and are retried).
+    if (this.multiProcess) this.issuedCards.flush({ waitForLock: true });
   }
 
   /** One group commit of issued cards: no full sync, and in the background no wait for a lock held by another connection (the queue retries). */
