@@ -48,9 +48,12 @@ export interface ComposeOptions {
 
 export async function composeService(config: Config, logger: Logger, options: ComposeOptions = {}): Promise<ComposedService> {
   const rules = RuleRuntime.load({ rulesDir: config.rulesDir, cardsDir: config.cardsDir }, painDomain(config), services.map((s) => s.definition.id));
+  // The trust settings are checked before the store is opened (a refused configuration touches nothing).
+  const trust = await clientVerifier(config, logger);
   const store = await openStore(config, logger);
   try {
-    const { verifier, devClient } = await clientVerifier(config, logger, store);
+    const devClient = trust.devClient;
+    const verifier = trust.make(store);
     const demo = await demoEhr(config, devClient, logger, options.now);
     const app = createApp({
       config,
@@ -111,23 +114,24 @@ async function demoEhr(config: Config, devClient: DevClient | undefined, logger:
   return createDemoEhr({ publicBaseUrl: config.publicBaseUrl, devClient, ...(now ? { now } : {}) });
 }
 
-async function clientVerifier(config: Config, logger: Logger, store: Store): Promise<{ verifier: ClientVerifier | undefined; devClient?: DevClient }> {
-  const options = {
+/** Checks the client trust settings; `make` builds the verifier once the store is open (its shared replay cache). */
+async function clientVerifier(config: Config, logger: Logger): Promise<{ make: (store: Store) => ClientVerifier | undefined; devClient?: DevClient }> {
+  const options = (store: Store) => ({
     algorithms: [...config.auth.algorithms],
     maxLifetimeSeconds: config.auth.maxLifetimeSeconds,
     clockSkewSeconds: config.auth.clockSkewSeconds,
     // Several processes or instances: a token used on one is refused on all (the store's shared replay cache).
     ...(store.shared ? { sharedReplay: store.shared } : {}),
     onSharedUnavailable: (message: string) => logger.warn({ err: message }, 'shared JWT replay cache unavailable: this process remembers token ids on its own until the store is back'),
-  };
+  });
   if (config.auth.mode === 'off') {
     logger.warn('CDS_AUTH=off: every caller is trusted without a token. Local development only; never in production.');
-    return { verifier: undefined };
+    return { make: () => undefined };
   }
   if (config.auth.clientsFile) {
     const clients = loadTrustedClients(config.auth.clientsFile);
     guardPublicTestKeys(clients, config.production, (fields, message) => logger.warn(fields, message));
-    return { verifier: createClientTrust({ clients, ...options }) };
+    return { make: (store) => createClientTrust({ clients, ...options(store) }) };
   }
   // No CDS_CLIENTS: local development mode. Trust only a key made for this machine, and never in production.
   if (config.production) {
@@ -135,5 +139,5 @@ async function clientVerifier(config: Config, logger: Logger, store: Store): Pro
   }
   const devClient = await ensureDevClient(config.dataDir);
   logger.warn({ iss: devClient.iss }, 'CDS_CLIENTS is not set: local development mode, trusting only the development client key in DATA_DIR');
-  return { verifier: createClientTrust({ clients: [devClient.client], ...options }), devClient };
+  return { make: (store) => createClientTrust({ clients: [devClient.client], ...options(store) }), devClient };
 }

@@ -46,7 +46,8 @@ export function createPool(options: PostgresConnectionOptions, onIdleError: (mes
   return pool;
 }
 
-function sslOptions(options: PostgresConnectionOptions): pg.PoolConfig['ssl'] {
+/** node-postgres TLS options for PG_SSL (off, require: encrypted, verify-full: encrypted and the server's certificate and name checked). */
+export function sslOptions(options: Pick<PostgresConnectionOptions, 'ssl' | 'sslCaFile'>): pg.PoolConfig['ssl'] {
   if (options.ssl === 'off') return false;
   if (options.ssl === 'require') return { rejectUnauthorized: false };
   return { rejectUnauthorized: true, ...(options.sslCaFile ? { ca: fs.readFileSync(options.sslCaFile, 'utf8') } : {}) };
