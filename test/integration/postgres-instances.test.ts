@@ -14,6 +14,8 @@ const ADMIN = 'admin-token-for-tests-0123456789';
 let a: TestService;
 let b: TestService;
 let url: string;
+const PASSWORD = 'never-logged-pw-4711';
+const logsOfA: string[] = [];
 
 type Card = { uuid: string; indicator: string; extension: { 'pain-cds-provenance': { ruleId: string } }; overrideReasons?: { code: string; system: string; display: string }[] };
 const rule = (c: Card) => c.extension['pain-cds-provenance'].ruleId;
@@ -39,9 +41,15 @@ describePg('two instances on one PostgreSQL database', () => {
   beforeAll(async () => {
     url = await freshDatabase('instances');
     const clients = { es: await createTestClient('ES384'), rs: await createTestClient('RS384') };
+    // A's URL carries a password (the test server trusts loopback, so it is not checked): it must never reach a log line.
+    const withPassword = new URL(url);
+    withPassword.password = PASSWORD;
     const env = { DATABASE_URL: url, ADMIN_TOKEN: ADMIN, PG_POOL_MAX: '4' };
     // Both started at the same moment on an empty database: both migrate under the advisory lock and come up.
-    [a, b] = await Promise.all([startTestService({ env, clients, now: () => NOW }), startTestService({ env, clients, now: () => NOW })]);
+    [a, b] = await Promise.all([
+      startTestService({ env: { ...env, DATABASE_URL: withPassword.toString() }, clients, now: () => NOW, logs: logsOfA }),
+      startTestService({ env, clients, now: () => NOW }),
+    ]);
   });
   afterAll(async () => {
     await a?.close();
@@ -53,6 +61,13 @@ describePg('two instances on one PostgreSQL database', () => {
     expect((await a.request.get('/healthz')).status).toBe(200);
     expect((await b.request.get('/healthz')).status).toBe(200);
     expect(await withClient(url, async (c) => (await c.query('SELECT version FROM pain_cds_schema')).rows)).toEqual([{ version: 1 }]);
+  });
+
+  test('the database password is never logged; the store is named without it', () => {
+    const text = logsOfA.join('\n');
+    expect(text).toContain('PostgreSQL store ready');
+    expect(text).toMatch(/"database":"postgres:\/\/postgres@127\.0\.0\.1:\d+\/instances_/);
+    expect(text).not.toContain(PASSWORD);
   });
 
   test('a card issued on A gets feedback on B, at once', async () => {
