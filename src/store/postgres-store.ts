@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import type { ExceptionOnFile } from '../clinical/exceptions.js';
 import type {
   CardsPerCall,
@@ -28,8 +28,8 @@ import {
   type FeedbackRow,
   type IssuedCardRow,
 } from './rows.js';
-import { Breaker, createPool, describeUrl, type PostgresConnectionOptions } from './postgres/connection.js';
-import { migrate } from './postgres/schema.js';
+import { Breaker, clientConfig, createPool, describeUrl, type PostgresConnectionOptions } from './postgres/connection.js';
+import { MIGRATION_STATEMENT_TIMEOUT_MS, migrate } from './postgres/schema.js';
 
 /**
  * The server store: PostgreSQL through a bounded node-postgres pool, shared by
@@ -57,27 +57,27 @@ const MAX_PENDING = 10_000;
 
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
   const warn = options.onWarning ?? (() => undefined);
-  const pool = createPool(options, (m) => warn(`PostgreSQL connection lost: ${m}`));
   const deadline = Date.now() + options.startupWaitMs;
+  // Start-up: the database may be unreachable or slow for a while (retried until PG_STARTUP_WAIT_MS), then the schema is
+  // migrated on a connection of its own (a migration statement may outlast a request's statement timeout).
   for (;;) {
-    let client: pg.PoolClient | undefined;
+    const client = new pg.Client(clientConfig(options, MIGRATION_STATEMENT_TIMEOUT_MS));
+    client.on('error', () => undefined);
     try {
-      client = await pool.connect();
-      await migrate(client);
-      client.release();
+      await client.connect();
+      await migrate(client, Math.max(1000, deadline - Date.now()));
+      await client.end();
       break;
     } catch (e) {
-      client?.release(true);
+      await client.end().catch(() => undefined);
       const message = e instanceof Error ? e.message : String(e);
-      if (e instanceof StoreUnavailableError || Date.now() >= deadline) {
-        await pool.end().catch(() => undefined);
-        if (e instanceof StoreUnavailableError) throw e;
-        throw new StoreUnavailableError(`PostgreSQL at ${describeUrl(options.url)} could not be used within ${options.startupWaitMs} ms (PG_STARTUP_WAIT_MS): ${message}`);
-      }
+      if (e instanceof StoreUnavailableError) throw e;
+      if (Date.now() >= deadline) throw new StoreUnavailableError(`PostgreSQL at ${describeUrl(options.url)} could not be used within ${options.startupWaitMs} ms (PG_STARTUP_WAIT_MS): ${message}`);
       warn(`waiting for PostgreSQL at ${describeUrl(options.url)}: ${message}`);
       await new Promise((r) => setTimeout(r, 500));
     }
   }
+  const pool = createPool(options, (m) => warn(`PostgreSQL connection lost: ${m}`));
   return new PostgresStore(pool, options.onIssuedCardsError ?? (() => undefined));
 }
 

@@ -28,19 +28,22 @@ const INT8_OID = 20;
 /** How long calls fail at once after a connection failure or a timeout. */
 const BREAKER_MS = 1000;
 
-export function createPool(options: PostgresConnectionOptions, onIdleError: (message: string) => void): pg.Pool {
-  const pool = new pg.Pool({
+/** The settings of every connection: bounded connect and statement waits, TLS, BIGINT as numbers. */
+export function clientConfig(options: PostgresConnectionOptions, statementTimeoutMs = options.statementTimeoutMs): pg.ClientConfig {
+  return {
     connectionString: options.url,
-    max: options.poolMax,
     connectionTimeoutMillis: options.connectTimeoutMs,
-    idleTimeoutMillis: 30_000,
-    statement_timeout: options.statementTimeoutMs,
-    query_timeout: options.statementTimeoutMs + 1000,
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + 1000,
     keepAlive: true,
     application_name: options.applicationName ?? 'pain-cds',
     ssl: sslOptions(options),
     types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
-  });
+  };
+}
+
+export function createPool(options: PostgresConnectionOptions, onIdleError: (message: string) => void): pg.Pool {
+  const pool = new pg.Pool({ ...clientConfig(options), max: options.poolMax, idleTimeoutMillis: 30_000 });
   // An idle connection dropped by the server (restart, failover) is removed from the pool; the next query opens a new one.
   pool.on('error', (e) => onIdleError(e.message));
   return pool;

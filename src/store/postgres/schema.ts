@@ -78,14 +78,23 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 /** The advisory lock key of migrations ("PANC" as in the SQLite application id). */
 const MIGRATION_LOCK = 0x50414e43;
 
-/** How long an instance waits for another one's migration (the advisory lock) before giving up. */
-const LOCK_WAIT = '60s';
+/** Longest run of one migration statement (a migration may take longer than a request's statement timeout). */
+export const MIGRATION_STATEMENT_TIMEOUT_MS = 300_000;
 
-/** Applies pending migrations under the advisory lock; refuses a newer schema. Returns the version found before. */
-export async function migrate(client: pg.ClientBase): Promise<number> {
-  // Migrations may take longer than a request's statement timeout; the lock wait is bounded by lock_timeout.
-  await client.query(`SET statement_timeout = 0; SET lock_timeout = '${LOCK_WAIT}'`);
-  await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+/**
+ * Applies pending migrations under the advisory lock; refuses a newer schema. Returns the version found before.
+ * Waits at most `lockWaitMs` for another instance's migration (the lock) before giving up with a message saying so.
+ */
+export async function migrate(client: pg.ClientBase, lockWaitMs: number): Promise<number> {
+  await client.query(`SET statement_timeout = ${MIGRATION_STATEMENT_TIMEOUT_MS}; SET lock_timeout = ${Math.max(1, Math.round(lockWaitMs))}`);
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+  } catch (e) {
+    if ((e as { code?: string }).code === '55P03') {
+      throw new StoreUnavailableError(`Another instance held the schema migration lock for over ${lockWaitMs} ms (PG_STARTUP_WAIT_MS); start again once its migration is done.`);
+    }
+    throw e;
+  }
   try {
     await client.query(
       `CREATE TABLE IF NOT EXISTS pain_cds_schema (

@@ -233,6 +233,22 @@ describe.runIf(pgAvailable)('PostgreSQL schema', () => {
     expect(await withClient(url, async (c) => (await c.query('SELECT version FROM pain_cds_schema')).rows)).toEqual([{ version: 99 }]);
   });
 
+  test('slow at start-up (another instance holding the migration lock): a bounded wait, and start-up goes on once it is free', async () => {
+    const url = await freshDatabase('slowstart');
+    const options = { url, poolMax: 2, connectTimeoutMs: 2000, statementTimeoutMs: 5000, ssl: 'off' as const, startupWaitMs: 1200 };
+    await withClient(url, async (holder) => {
+      await holder.query('SELECT pg_advisory_lock($1)', [0x50414e43]);
+      const started = Date.now();
+      await expect(openPostgresStore(options)).rejects.toThrow(/Another instance held the schema migration lock for over \d+ ms/);
+      expect(Date.now() - started).toBeLessThan(4000);
+      // Released while a second instance waits: it comes up.
+      const waiting = openPostgresStore({ ...options, startupWaitMs: 10_000 });
+      await new Promise((r) => setTimeout(r, 300));
+      await holder.query('SELECT pg_advisory_unlock($1)', [0x50414e43]);
+      open.push(await waiting);
+    });
+  });
+
   test('an unreachable database at start-up: a bounded wait, then a message without the password', async () => {
     const started = Date.now();
     const error = await openPostgresStore({ url: 'postgres://svc:s3cret-pw@127.0.0.1:1/db', poolMax: 2, connectTimeoutMs: 300, statementTimeoutMs: 500, ssl: 'off', startupWaitMs: 1200 }).catch((e: Error) => e);
