@@ -71,7 +71,6 @@ async function main(): Promise<void> {
     : undefined;
   // With PORT=0 the token tool needs the port bound to name the right audience.
   const tokenCommand = `${requested.port === 0 && config.publicBaseUrlDerived ? `PORT=${config.port} ` : ''}npm run token -- /cds-services/opioid-order-select`;
-  if (!worker) printWelcome(config, summary.rules, devToken, service.demo ? `${config.publicBaseUrl}/ehr/` : undefined, tokenCommand);
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -97,6 +96,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // The banner last: whoever reads it may send SIGTERM at once, and the handlers above must already be there.
+  if (!worker) printWelcome(config, summary.rules, devToken, service.demo ? `${config.publicBaseUrl}/ehr/` : undefined, tokenCommand);
 }
 
 /** Listens on HOST:PORT; a failure rejects with a ListenError saying what to change. */

@@ -136,7 +136,12 @@ describe('crash safety', () => {
     const stored = ((await res.json()) as { feedback: { card: string }[] }).feedback.map((f) => f.card);
     for (const uuid of acknowledged) expect(stored).toContain(uuid);
     const exceptions = await fetch(`${base()}/admin/audit/exceptions?limit=1000`, { headers: { authorization: 'Bearer admin-token-crash-test-123456' } });
-    expect(((await exceptions.json()) as { count: number }).count).toBe(acknowledged.length);
+    // One exception per stored override: every acknowledged one, plus at most the in-flight batch whose commit finished
+    // but whose answer the kill cut off (committed, never acknowledged: the EHR's retry is a duplicate, stored once).
+    const count = ((await exceptions.json()) as { count: number }).count;
+    expect(count).toBe(stored.length);
+    expect(count).toBeGreaterThanOrEqual(acknowledged.length);
+    expect(count).toBeLessThanOrEqual(acknowledged.length + 10);
   }, 60_000);
 
   test('a full disk: hook calls still answer, feedback is a 503, nothing is half-written, and a retry after recovery is stored', async () => {
