@@ -100,13 +100,13 @@ export function createApp(deps: AppDeps): express.Express {
     res.json(outcome.response);
   });
 
-  cds.post('/:id/feedback', (req, res) => {
+  cds.post('/:id/feedback', async (req, res) => {
     const service = findService(String(req.params.id));
     if (!service) throw notFound(`No CDS service with id '${req.params.id}'`);
     res.locals.serviceId = service.definition.id;
     const records = parseFeedback(req.body, service.definition.id, now());
     // A store that cannot be written is a 503 from the error handler; nothing is half-written.
-    res.locals.feedbackStored = acceptFeedback(deps.store, records, deps.exceptionFor).stored;
+    res.locals.feedbackStored = (await acceptFeedback(deps.store, records, deps.exceptionFor)).stored;
     res.json({});
   });
 
@@ -154,7 +154,10 @@ function cors(origins: Config['corsOrigins']) {
 }
 
 function authenticate(deps: AppDeps) {
-  const limiter = createRateLimiter(deps.config.auth.rateLimitPerMinute);
+  const limiter = createRateLimiter(deps.config.auth.rateLimitPerMinute, {
+    ...(deps.store.shared ? { shared: deps.store.shared } : {}),
+    onSharedUnavailable: (message) => deps.logger.warn({ err: message }, 'shared rate limit unavailable: this process counts on its own until the store is back'),
+  });
   return async (req: Request, res: Response, next: NextFunction) => {
     if (!deps.verifier) return next();
     // aud is the URL of the endpoint called, from the configured public base
@@ -171,7 +174,7 @@ function authenticate(deps: AppDeps) {
       if (e instanceof ClientAuthError && e.detail) res.locals.authDetail = e.detail;
       return next(unauthorized());
     }
-    if (!limiter.take(res.locals.clientIss as string)) return next(tooManyRequests());
+    if (!(await limiter.take(res.locals.clientIss as string))) return next(tooManyRequests());
     next();
   };
 }

@@ -17,8 +17,10 @@ import { scenarioGate } from './pipeline/scenarios/verify.js';
 import type { ReloadResult } from './rules/watch.js';
 import type { FileProblem } from './knowledge/problems.js';
 import { services } from './services/index.js';
+import { openPostgresStore } from './store/postgres-store.js';
+import { describeUrl } from './store/postgres/connection.js';
 import { openSqliteStore } from './store/sqlite-store.js';
-import type { Store } from './store/store.js';
+import type { Store, StoreUnavailableError } from './store/store.js';
 
 /**
  * The composition root: builds the service from its configuration. Used by
@@ -36,7 +38,7 @@ export interface ComposedService {
   reloadRules(): Promise<ReloadResult>;
   /** Runs every scenario in rules/tests against the serving set (main.ts refuses to start when one fails). */
   checkScenarios(): Promise<readonly FileProblem[]>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export interface ComposeOptions {
@@ -46,13 +48,13 @@ export interface ComposeOptions {
 
 export async function composeService(config: Config, logger: Logger, options: ComposeOptions = {}): Promise<ComposedService> {
   const rules = RuleRuntime.load({ rulesDir: config.rulesDir, cardsDir: config.cardsDir }, painDomain(config), services.map((s) => s.definition.id));
-  const { verifier, devClient } = await clientVerifier(config, logger);
-  const demo = await demoEhr(config, devClient, logger, options.now);
-  const store = openSqliteStore({
-    dataDir: config.dataDir,
-    onIssuedCardsError: (e, pending) => logger.warn({ err: e.message, pending }, 'issued cards could not be recorded yet: storage unavailable; they are kept and retried'),
-  });
+  // The trust settings are checked before the store is opened (a refused configuration touches nothing).
+  const trust = await clientVerifier(config, logger);
+  const store = await openStore(config, logger);
   try {
+    const devClient = trust.devClient;
+    const verifier = trust.make(store);
+    const demo = await demoEhr(config, devClient, logger, options.now);
     const app = createApp({
       config,
       rules,
@@ -67,19 +69,41 @@ export async function composeService(config: Config, logger: Logger, options: Co
         ...(options.mount ?? []),
       ],
       exceptionFor: exceptionPolicy(rules),
-      health: () => rules.health(),
+      health: () => ({ ...rules.health(), store: store.kind }),
     });
     const verify = scenarioGate(path.join(config.rulesDir, 'tests'), () => openSqliteStore({ dataDir: ':memory:' }));
     return { app, rules, store, ...(devClient ? { devClient } : {}), ...(demo ? { demo } : {}), reloadRules: () => rules.reload(verify), checkScenarios: () => verify(rules), close: () => store.close() };
   } catch (e) {
-    store.close();
+    await store.close();
     throw e;
   }
 }
 
+/** The store the configuration names: PostgreSQL with DATABASE_URL, else the SQLite file in DATA_DIR (shared by the workers when WORKERS > 1). */
+export async function openStore(config: Config, logger: Logger): Promise<Store> {
+  const onIssuedCardsError = (e: StoreUnavailableError, pending: number) =>
+    logger.warn({ err: e.message, pending }, 'issued cards could not be recorded yet: storage unavailable; they are kept and retried');
+  const db = config.database;
+  if (db.kind === 'sqlite') return openSqliteStore({ dataDir: config.dataDir, onIssuedCardsError, multiProcess: config.workers > 1 });
+  const store = await openPostgresStore({
+    url: db.url,
+    poolMax: db.poolMax,
+    connectTimeoutMs: db.connectTimeoutMs,
+    statementTimeoutMs: db.statementTimeoutMs,
+    startupWaitMs: db.startupWaitMs,
+    ssl: db.ssl,
+    ...(db.sslCaFile ? { sslCaFile: db.sslCaFile } : {}),
+    onIssuedCardsError,
+    onWarning: (message) => logger.warn({ err: message }, 'PostgreSQL store'),
+  });
+  logger.info({ database: describeUrl(db.url), poolMax: db.poolMax, statementTimeoutMs: db.statementTimeoutMs, ssl: db.ssl }, 'PostgreSQL store ready');
+  return store;
+}
+
 /** The demo EHR runs only with the development client (it signs the demo's hook calls) and never in production. */
 async function demoEhr(config: Config, devClient: DevClient | undefined, logger: Logger, now?: () => Date): Promise<DemoEhr | undefined> {
-  const wanted = config.demo === 'on' || (config.demo === 'auto' && devClient !== undefined);
+  // The demo keeps its patients and logins in one process: with several workers, auto means off.
+  const wanted = config.demo === 'on' || (config.demo === 'auto' && devClient !== undefined && config.workers === 1);
   if (!wanted) return undefined;
   if (config.production || !devClient) {
     throw new ConfigError('Invalid configuration:\n  DEMO: the demo EHR needs local development mode (no CDS_CLIENTS, not production)');
@@ -90,20 +114,24 @@ async function demoEhr(config: Config, devClient: DevClient | undefined, logger:
   return createDemoEhr({ publicBaseUrl: config.publicBaseUrl, devClient, ...(now ? { now } : {}) });
 }
 
-async function clientVerifier(config: Config, logger: Logger): Promise<{ verifier: ClientVerifier | undefined; devClient?: DevClient }> {
-  const options = {
+/** Checks the client trust settings; `make` builds the verifier once the store is open (its shared replay cache). */
+async function clientVerifier(config: Config, logger: Logger): Promise<{ make: (store: Store) => ClientVerifier | undefined; devClient?: DevClient }> {
+  const options = (store: Store) => ({
     algorithms: [...config.auth.algorithms],
     maxLifetimeSeconds: config.auth.maxLifetimeSeconds,
     clockSkewSeconds: config.auth.clockSkewSeconds,
-  };
+    // Several processes or instances: a token used on one is refused on all (the store's shared replay cache).
+    ...(store.shared ? { sharedReplay: store.shared } : {}),
+    onSharedUnavailable: (message: string) => logger.warn({ err: message }, 'shared JWT replay cache unavailable: this process remembers token ids on its own until the store is back'),
+  });
   if (config.auth.mode === 'off') {
     logger.warn('CDS_AUTH=off: every caller is trusted without a token. Local development only; never in production.');
-    return { verifier: undefined };
+    return { make: () => undefined };
   }
   if (config.auth.clientsFile) {
     const clients = loadTrustedClients(config.auth.clientsFile);
     guardPublicTestKeys(clients, config.production, (fields, message) => logger.warn(fields, message));
-    return { verifier: createClientTrust({ clients, ...options }) };
+    return { make: (store) => createClientTrust({ clients, ...options(store) }) };
   }
   // No CDS_CLIENTS: local development mode. Trust only a key made for this machine, and never in production.
   if (config.production) {
@@ -111,5 +139,5 @@ async function clientVerifier(config: Config, logger: Logger): Promise<{ verifie
   }
   const devClient = await ensureDevClient(config.dataDir);
   logger.warn({ iss: devClient.iss }, 'CDS_CLIENTS is not set: local development mode, trusting only the development client key in DATA_DIR');
-  return { verifier: createClientTrust({ clients: [devClient.client], ...options }), devClient };
+  return { make: (store) => createClientTrust({ clients: [devClient.client], ...options(store) }), devClient };
 }

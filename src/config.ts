@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -49,6 +50,22 @@ const envSchema = z.object({
   PDMP_URL: z.string().url().default('https://www.cdc.gov/overdose-prevention/hcp/clinical-guidance/prescription-drug-monitoring-programs.html'),
   MME_FACTOR_SETS: z.string().default('mme-factors-cdc-2022'),
   CRISIS_URL: z.string().url().default('https://988lifeline.org/'),
+  // The value is never echoed in a message: it holds the database password.
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || /^postgres(ql)?:\/\/[^\s/]+(\/[^\s]*)?$/.test(v), 'must be a postgres:// or postgresql:// URL (value not shown: it may hold a password)'),
+  PG_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  PG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
+  PG_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  PG_STARTUP_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
+  PG_SSL: z.enum(['off', 'require', 'verify-full']).default('off'),
+  PG_SSL_CA: z.string().min(1).optional(),
+  WORKERS: z
+    .string()
+    .default('1')
+    .refine((v) => v === 'auto' || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 64), 'auto, or a whole number from 1 to 64')
+    .transform((v) => (v === 'auto' ? os.availableParallelism() : Number(v))),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -97,7 +114,25 @@ export interface Config {
   readonly mmeFactorSets: readonly string[];
   /** Link on the self-harm card: the site's crisis pathway (default: the US 988 Suicide & Crisis Lifeline). */
   readonly crisisUrl: string;
+  /** Where records and shared state live: the SQLite file in dataDir (default), or PostgreSQL (DATABASE_URL). */
+  readonly database: DatabaseConfig;
+  /** Processes serving on this host (node:cluster); more than one shares the store's state (SQLite file or PostgreSQL). */
+  readonly workers: number;
 }
+
+export type DatabaseConfig =
+  | { readonly kind: 'sqlite' }
+  | {
+      readonly kind: 'postgres';
+      /** Holds the password: never logged (use describeUrl). */
+      readonly url: string;
+      readonly poolMax: number;
+      readonly statementTimeoutMs: number;
+      readonly connectTimeoutMs: number;
+      readonly startupWaitMs: number;
+      readonly ssl: 'off' | 'require' | 'verify-full';
+      readonly sslCaFile?: string;
+    };
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -118,6 +153,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const forbidden = algorithms.filter((a) => a === 'none' || a.startsWith('HS'));
   if (forbidden.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  CDS_JWT_ALGORITHMS: ${forbidden.join(', ')} can never be trusted`);
+  }
+  if (e.PG_SSL_CA !== undefined && (e.PG_SSL !== 'verify-full' || !fs.existsSync(e.PG_SSL_CA))) {
+    throw new ConfigError(`Invalid configuration:\n  PG_SSL_CA: ${e.PG_SSL !== 'verify-full' ? 'only used with PG_SSL=verify-full' : `no such file ${e.PG_SSL_CA}`}`);
+  }
+  if ((e.PG_SSL !== 'off' || e.PG_SSL_CA) && !e.DATABASE_URL) {
+    throw new ConfigError('Invalid configuration:\n  PG_SSL: set only with DATABASE_URL (PostgreSQL)');
+  }
+  if (e.DEMO === 'on' && e.WORKERS > 1) {
+    throw new ConfigError('Invalid configuration:\n  DEMO: the demo EHR keeps its patients and logins in one process; use WORKERS=1 with it');
   }
   if (e.DEMO === 'on' && (e.NODE_ENV === 'production' || e.CDS_CLIENTS)) {
     throw new ConfigError('Invalid configuration:\n  DEMO: the demo EHR runs only in local development mode (no CDS_CLIENTS, not production)');
@@ -153,6 +197,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pdmpUrl: e.PDMP_URL,
     mmeFactorSets: e.MME_FACTOR_SETS.split(',').map((s) => s.trim()).filter(Boolean),
     crisisUrl: e.CRISIS_URL,
+    database: e.DATABASE_URL
+      ? {
+          kind: 'postgres',
+          url: e.DATABASE_URL,
+          poolMax: e.PG_POOL_MAX,
+          statementTimeoutMs: e.PG_STATEMENT_TIMEOUT_MS,
+          connectTimeoutMs: e.PG_CONNECT_TIMEOUT_MS,
+          startupWaitMs: e.PG_STARTUP_WAIT_MS,
+          ssl: e.PG_SSL,
+          ...(e.PG_SSL_CA ? { sslCaFile: path.resolve(e.PG_SSL_CA) } : {}),
+        }
+      : { kind: 'sqlite' },
+    workers: e.WORKERS,
   };
 }
 

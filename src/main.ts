@@ -1,6 +1,8 @@
+import cluster from 'node:cluster';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mintClientToken } from './cds/auth/dev-client.js';
+import { reportReady, runPrimary, workerIndex } from './cluster.js';
 import { composeService, type ComposedService } from './compose.js';
 import { loadConfig, loadEnvFile, withBoundPort, type Config } from './config.js';
 import { createLogger } from './logger.js';
@@ -20,8 +22,13 @@ async function main(): Promise<void> {
   const startedAt = performance.now();
   const envFile = loadEnvFile();
   const requested = loadConfig();
-  const logger = createLogger(requested.logLevel);
-  if (envFile) logger.info({ file: envFile }, 'settings read from .env (variables set in the environment win)');
+  const worker = workerIndex();
+  const baseLogger = createLogger(requested.logLevel);
+  // Each worker's lines say which worker wrote them.
+  const logger = worker === undefined ? baseLogger : baseLogger.child({ worker });
+  if (envFile && !worker) logger.info({ file: envFile }, 'settings read from .env (variables set in the environment win)');
+  // WORKERS > 1: this process forks the workers and serves nothing itself (src/cluster.ts).
+  if (requested.workers > 1 && cluster.isPrimary) return runPrimary(requested, logger);
   let handler: http.RequestListener = answerStarting;
   const server = http.createServer((req, res) => handler(req, res));
   server.keepAliveTimeout = 65_000;
@@ -37,7 +44,7 @@ async function main(): Promise<void> {
     // An edit made while the service was down is held to the same test as a live reload.
     const failing = await service.checkScenarios();
     if (failing.length > 0) {
-      service.close();
+      await service.close();
       throw new RuleSetError(failing);
     }
   } catch (e) {
@@ -46,9 +53,9 @@ async function main(): Promise<void> {
   }
   handler = service.app;
   const stopWatching = watchRuleFiles([config.rulesDir, config.cardsDir], () => service.reloadRules(), logger);
-  const pruneTimer = setInterval(() => {
+  const pruneTimer = setInterval(async () => {
     try {
-      const pruned = service.store.pruneExpiredCards(new Date());
+      const pruned = await service.store.pruneExpiredCards(new Date());
       if (pruned > 0) logger.info({ pruned }, 'expired issued cards pruned');
     } catch (e) {
       logger.warn({ err: (e as Error).message }, 'pruning issued cards failed');
@@ -56,14 +63,14 @@ async function main(): Promise<void> {
   }, 3_600_000).unref();
 
   const summary = service.rules.summary();
-  logger.info({ url: config.publicBaseUrl, rules: summary.rules, startupMs: Math.round(performance.now() - startedAt) }, 'listening');
+  logger.info({ url: config.publicBaseUrl, rules: summary.rules, store: service.store.kind, startupMs: Math.round(performance.now() - startedAt) }, 'listening');
+  reportReady();
   const dev = service.devClient;
   const devToken = dev
     ? await mintClientToken({ privateKey: dev.privateKey, kid: dev.kid, iss: dev.iss, alg: 'ES384', audience: `${config.publicBaseUrl}/cds-services` })
     : undefined;
   // With PORT=0 the token tool needs the port bound to name the right audience.
   const tokenCommand = `${requested.port === 0 && config.publicBaseUrlDerived ? `PORT=${config.port} ` : ''}npm run token -- /cds-services/opioid-order-select`;
-  printWelcome(config, summary.rules, devToken, service.demo ? `${config.publicBaseUrl}/ehr/` : undefined, tokenCommand);
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -78,10 +85,10 @@ async function main(): Promise<void> {
     }, config.shutdownGraceMs).unref();
     // Keep-alive connections become idle once their request is answered: close them as they do.
     const reaper = setInterval(() => server.closeIdleConnections(), 100).unref();
-    server.close(() => {
+    server.close(async () => {
       clearTimeout(force);
       clearInterval(reaper);
-      service.close();
+      await service.close().catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'closing the store failed'));
       logger.info('stopped');
       process.exit(0);
     });
@@ -89,6 +96,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // The banner last: whoever reads it may send SIGTERM at once, and the handlers above must already be there.
+  if (!worker) printWelcome(config, summary.rules, devToken, service.demo ? `${config.publicBaseUrl}/ehr/` : undefined, tokenCommand);
 }
 
 /** Listens on HOST:PORT; a failure rejects with a ListenError saying what to change. */

@@ -38,9 +38,9 @@ export function auditRouter(store: Store, adminToken: string | undefined, now: (
     next();
   });
 
-  router.get('/exceptions', (req, res) => {
+  router.get('/exceptions', async (req, res) => {
     const f = parseFilters(req);
-    const rows = store.listExceptions(storeQuery(f)).map((e) => ({
+    const rows = (await store.listExceptions(storeQuery(f))).map((e) => ({
       id: e.id,
       patientId: e.patientId,
       topic: e.topic,
@@ -58,9 +58,9 @@ export function auditRouter(store: Store, adminToken: string | undefined, now: (
     send(res, f.format, 'exceptions', rows);
   });
 
-  router.get('/feedback', (req, res) => {
+  router.get('/feedback', async (req, res) => {
     const f = parseFilters(req);
-    const rows = store.listFeedback(storeQuery(f)).map((r) => ({
+    const rows = (await store.listFeedback(storeQuery(f))).map((r) => ({
       id: r.id,
       card: r.cardUuid,
       serviceId: r.serviceId,
@@ -77,11 +77,11 @@ export function auditRouter(store: Store, adminToken: string | undefined, now: (
     send(res, f.format, 'feedback', rows);
   });
 
-  router.get('/alert-report', (req, res) => {
+  router.get('/alert-report', async (req, res) => {
     const f = parseFilters(req);
     const to = date(f.to) ?? now();
     const from = date(f.from) ?? new Date(to.getTime() - 30 * 86_400_000);
-    const rows = store.ruleActivity(from, to).map((r) => ({
+    const rows = (await store.ruleActivity(from, to)).map((r) => ({
       ruleId: r.ruleId,
       shown: r.shown,
       accepted: r.accepted,
@@ -93,7 +93,7 @@ export function auditRouter(store: Store, adminToken: string | undefined, now: (
     }));
     if (f.format === 'csv') return send(res, 'csv', 'alert-report', rows);
     // Alert load: how many cards each call showed (order-select and order-sign calls are one order each).
-    const perCall = store.cardsPerCall(from, to).map((c) => ({ ...c, meanPerCall: Math.round((c.cards / c.calls) * 100) / 100 }));
+    const perCall = (await store.cardsPerCall(from, to)).map((c) => ({ ...c, meanPerCall: Math.round((c.cards / c.calls) * 100) / 100 }));
     res.json({ from: from.toISOString(), to: to.toISOString(), rules: rows, cardsPerCall: perCall });
   });
   return router;

@@ -15,12 +15,13 @@ export type ExceptionPolicy = (record: FeedbackRecord, card: IssuedCard) => Exce
  * Checks every item against the issued-card record, then stores them all (and
  * the exceptions they justify) in one transaction, or none.
  */
-export function acceptFeedback(store: Store, records: FeedbackRecord[], exceptionFor: ExceptionPolicy): { stored: number; duplicates: number } {
+export async function acceptFeedback(store: Store, records: FeedbackRecord[], exceptionFor: ExceptionPolicy): Promise<{ stored: number; duplicates: number }> {
   const problems: { path: string; message: string }[] = [];
   const exceptions: ExceptionOnFile[] = [];
   let unknown = 0;
+  const cards = await Promise.all(records.map((r) => store.findIssuedCard(r.cardUuid)));
   records.forEach((r, i) => {
-    const card = store.findIssuedCard(r.cardUuid);
+    const card = cards[i];
     if (card && card.serviceId === r.serviceId) {
       const exception = exceptionFor(r, card);
       if (exception) exceptions.push(exception);

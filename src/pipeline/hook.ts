@@ -7,7 +7,7 @@ import { PROVENANCE_EXTENSION } from '../cds/types.js';
 import type { ExceptionOnFile } from '../clinical/exceptions.js';
 import { computePainFacts } from '../clinical/facts/index.js';
 import type { PainKnowledge } from '../clinical/knowledge.js';
-import { buildPatientContext, type PatientContext } from '../clinical/patient-context.js';
+import { buildPatientContext, type PatientContext, type UnavailableData } from '../clinical/patient-context.js';
 import type { Decision, RuleRuntime, RuleTrace } from '../rules/runtime.js';
 import { services } from '../services/index.js';
 import type { CdsService } from '../services/service.js';
@@ -49,13 +49,15 @@ export async function runHook(service: CdsService, body: unknown, deps: HookDeps
   const prefetch = await prefetchFor(service, request, deps.prefetch, options.budget);
   // 3. The patient context: one normalised snapshot, with the exceptions on file.
   const now = deps.now();
-  const context = patientContextFor(request, prefetch, now, exceptionsOnFile(deps.store, request.context.patientId, now));
+  const onFile = await exceptionsOnFile(deps.store, request.context.patientId, now);
+  const context = patientContextFor(request, prefetch, now, onFile.exceptions, onFile.unavailable);
   // 4-5. Facts, then rules -> cards.
   const decision = await decideFor(deps.rules, service.definition.id, context, options.debug);
   // 6. At signature, what order-select already said about the same order is not repeated (see repeats.ts).
-  const cards = service.definition.hook === 'order-sign' ? withoutRepeats(decision.cards, shownAtSelection(deps, context.patientId, now)) : decision.cards;
-  // 7. Record the cards issued, for feedback (queued: a full or locked store never takes the advice away).
-  deps.store.recordIssuedCards(cards.map((card) => issuedCard(card, service.definition.id, request.hookInstance, context, now, deps.cardTtlMs)));
+  const cards = service.definition.hook === 'order-sign' ? withoutRepeats(decision.cards, await shownAtSelection(deps, context.patientId, now)) : decision.cards;
+  // 7. Record the cards issued, for feedback (SQLite queues them; PostgreSQL commits them first, for feedback to any instance; a store
+  //    that cannot be used never takes the advice away: the cards are kept and retried).
+  await deps.store.recordIssuedCards(cards.map((card) => issuedCard(card, service.definition.id, request.hookInstance, context, now, deps.cardTtlMs)));
   return {
     response: options.debug && decision.trace !== undefined ? { cards, debug: decision.trace } : { cards },
     hookInstance: request.hookInstance,
@@ -66,7 +68,7 @@ export async function runHook(service: CdsService, body: unknown, deps: HookDeps
 }
 
 /** The cards order-select showed this patient within the repeat window (the parameter alerts.repeatWindowHours). */
-function shownAtSelection(deps: HookDeps, patientId: string, now: Date) {
+async function shownAtSelection(deps: HookDeps, patientId: string, now: Date) {
   const hours = deps.rules.data.parameters.get('alerts.repeatWindowHours')?.value;
   const selection = services.find((s) => s.definition.hook === 'order-select');
   if (typeof hours !== 'number' || !selection) return [];
@@ -91,18 +93,30 @@ export async function prefetchFor(
   return checkResourceShapes((request.context.draftOrders ?? []) as readonly FhirResource[], resolved, service.requiredPrefetch);
 }
 
-/** Exceptions on file quiet repeat alerts; if the store cannot be read, the full alerts show (never the other way round). */
-export function exceptionsOnFile(store: Store, patientId: string, now: Date): ExceptionOnFile[] {
+/**
+ * Exceptions on file quiet repeat alerts; if the store cannot be read (down, or slower than its bounded wait), the full alerts
+ * show (never the other way round) and the exceptions on file are listed as data that could not be checked (a card says so).
+ */
+export async function exceptionsOnFile(store: Store, patientId: string, now: Date): Promise<{ exceptions: ExceptionOnFile[]; unavailable: UnavailableData[] }> {
   try {
-    return store.listExceptions({ patientId, validAt: now });
+    return { exceptions: await store.listExceptions({ patientId, validAt: now }), unavailable: [] };
   } catch (e) {
-    if (e instanceof StoreUnavailableError) return [];
+    if (e instanceof StoreUnavailableError) return { exceptions: [], unavailable: [{ key: EXCEPTIONS_ON_FILE, reason: 'store unavailable' }] };
     throw e;
   }
 }
 
+/** The data key of the exceptions on file, when the store could not be read (src/clinical/facts/data-facts.ts names it for people). */
+export const EXCEPTIONS_ON_FILE = 'exceptionsOnFile';
+
 /** The patient context of a validated request and its resolved prefetch. */
-export function patientContextFor(request: HookRequest, prefetch: ResolvedPrefetch, now: Date, storedExceptions: readonly ExceptionOnFile[] = []): PatientContext {
+export function patientContextFor(
+  request: HookRequest,
+  prefetch: ResolvedPrefetch,
+  now: Date,
+  storedExceptions: readonly ExceptionOnFile[] = [],
+  storeUnavailable: readonly UnavailableData[] = [],
+): PatientContext {
   return buildPatientContext({
     now,
     patientId: request.context.patientId,
@@ -110,7 +124,7 @@ export function patientContextFor(request: HookRequest, prefetch: ResolvedPrefet
     draftOrders: request.context.draftOrders ?? [],
     selections: request.context.selections,
     prefetchResources: prefetch.resources.values(),
-    unavailable: prefetch.unavailable,
+    unavailable: [...prefetch.unavailable, ...storeUnavailable],
     storedExceptions,
   });
 }

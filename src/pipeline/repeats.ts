@@ -31,9 +31,9 @@ export function withoutRepeats(cards: readonly Card[], shown: readonly ShownCard
 }
 
 /** The cards the order-select service showed this patient within the window, or none if the store cannot be read. */
-export function shownBefore(store: Store, query: { patientId: string; serviceId: string; since: Date }): ShownCard[] {
+export async function shownBefore(store: Store, query: { patientId: string; serviceId: string; since: Date }): Promise<ShownCard[]> {
   try {
-    return store.cardsShown(query);
+    return await store.cardsShown(query);
   } catch (e) {
     if (e instanceof StoreUnavailableError) return [];
     throw e;

@@ -26,7 +26,8 @@ export async function patientSummary(request: HookRequest, deps: { rules: RuleRu
   const prefetch = await prefetchFor(SUMMARY_SERVICE, request, deps.prefetch);
   const now = deps.now;
   // A store outage degrades as in hook calls: exceptions on file could not be read, the rest is shown.
-  const context = patientContextFor(request, prefetch, now, exceptionsOnFile(deps.store, request.context.patientId, now));
+  const onFile = await exceptionsOnFile(deps.store, request.context.patientId, now);
+  const context = patientContextFor(request, prefetch, now, onFile.exceptions, onFile.unavailable);
   const { knowledge } = deps.rules.serving();
   const facts = computePainFacts(context, knowledge).patient;
   const pick = (prefix: string) => Object.fromEntries(Object.entries(facts).filter(([k]) => k.startsWith(prefix)));
@@ -45,7 +46,7 @@ export async function patientSummary(request: HookRequest, deps: { rules: RuleRu
       questionnaires: knowledge.pro.instruments.instruments.flatMap((i) => questionnaireFor(knowledge.pro.instruments, i, knowledge.pro.instrumentsVersion) ?? []),
       tables: knowledge.pro.dataVersions,
     },
-    unavailable: prefetch.unavailable.map((u) => u.key),
+    unavailable: [...prefetch.unavailable, ...onFile.unavailable].map((u) => u.key),
     // The dose levels the rules use (rules/parameters.json), for the chart.
     parameters: Object.fromEntries([...deps.rules.data.parameters].map(([name, p]) => [name, p.value])),
   };

@@ -7,14 +7,16 @@ import type {
   FeedbackRecord,
   IssuedCard,
   RuleActivity,
+  SharedState,
   ShownCard,
   Store,
   StoredFeedback,
 } from './store.js';
 import { StoreUnavailableError } from './store.js';
-import { filterSql, issuedCardParams, toException, toIssuedCard, toStoredFeedback, type ExceptionRow, type FeedbackRow, type IssuedCardRow } from './sqlite/rows.js';
+import { exceptionParams, feedbackParams, filterSql, issuedCardParams, toRuleActivity, toException, toIssuedCard, toStoredFeedback, type ExceptionRow, type FeedbackRow, type IssuedCardRow } from './rows.js';
 import { BUSY_TIMEOUT_MS, migrate, openDatabase } from './sqlite/schema.js';
 import { IssuedCardQueue } from './sqlite/issued-card-queue.js';
+import { SqliteSharedState } from './sqlite/shared-state.js';
 
 /**
  * The embedded store: one SQLite file (better-sqlite3, schema in
@@ -29,12 +31,18 @@ export interface SqliteStoreOptions {
   readonly fileName?: string;
   /** Called when a group commit of issued cards fails (the cards are kept and retried). */
   readonly onIssuedCardsError?: (error: StoreUnavailableError, pending: number) => void;
+  /**
+   * Several processes use this file (WORKERS > 1): no per-process memory of
+   * which patients have exceptions, and the JWT replay cache and rate limits
+   * live in the file (`shared`).
+   */
+  readonly multiProcess?: boolean;
 }
 
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const db = openDatabase(options);
   migrate(db);
-  return new SqliteStore(db, options.onIssuedCardsError ?? (() => undefined));
+  return new SqliteStore(db, options.onIssuedCardsError ?? (() => undefined), options.multiProcess ?? false);
 }
 
 class SqliteStore implements Store {
@@ -50,14 +58,20 @@ class SqliteStore implements Store {
   private readonly issuedCards: IssuedCardQueue;
   /**
    * Patients with at least one exception row: most hook calls are for patients
-   * without any, and need no query. This process is the only writer of its
-   * database file (one service process per DATA_DIR).
+   * without any, and need no query. Only when this process is the only writer
+   * of its database file (one service process per DATA_DIR, WORKERS=1).
    */
-  private readonly patientsWithExceptions: Set<string>;
+  private readonly patientsWithExceptions: Set<string> | undefined;
+  readonly kind = 'sqlite' as const;
+  private readonly sharedState: SqliteSharedState | undefined;
+  get shared(): SharedState | undefined {
+    return this.sharedState;
+  }
 
   constructor(
     private readonly db: Database.Database,
     onIssuedCardsError: (error: StoreUnavailableError, pending: number) => void,
+    private readonly multiProcess: boolean,
   ) {
     this.issuedCards = new IssuedCardQueue((cards, { waitForLock }) => this.commitIssuedCards(cards, waitForLock), onIssuedCardsError, () => this.db.open);
     this.insertCard = db.prepare(
@@ -79,7 +93,9 @@ class SqliteStore implements Store {
     this.deleteExpired = db.prepare(
       'DELETE FROM issued_card WHERE expires_at < ? AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.card_uuid = issued_card.uuid)',
     );
-    this.patientsWithExceptions = new Set((db.prepare('SELECT DISTINCT patient_id FROM exception_on_file').all() as { patient_id: string }[]).map((r) => r.patient_id));
+    this.sharedState = multiProcess ? new SqliteSharedState(db, (fn) => this.write(fn, 'normal')) : undefined;
+    // With several processes on one file another one may file an exception: no memory of it here, the (indexed) query runs.
+    this.patientsWithExceptions = multiProcess ? undefined : new Set((db.prepare('SELECT DISTINCT patient_id FROM exception_on_file').all() as { patient_id: string }[]).map((r) => r.patient_id));
   }
 
   /**
@@ -91,8 +107,11 @@ class SqliteStore implements Store {
    * never deferred and always wait for the disk; feedback commits the waiting
    * cards in its own transaction.
    */
-  recordIssuedCards(cards: readonly IssuedCard[]): void {
+  async recordIssuedCards(cards: readonly IssuedCard[]): Promise<void> {
     this.issuedCards.add(cards);
+    // Several processes: the feedback may reach another worker at once, so the cards are committed before the answer
+    // (still without waiting for the disk; on a lock held too long they stay queued and are retried).
+    if (this.multiProcess) this.issuedCards.flush({ waitForLock: true });
   }
 
   /** One group commit of issued cards: no full sync, and in the background no wait for a lock held by another connection (the queue retries). */
@@ -110,75 +129,42 @@ class SqliteStore implements Store {
     for (const c of cards) this.insertCard.run(issuedCardParams(c));
   }
 
-  findIssuedCard(uuid: string): IssuedCard | undefined {
+  async findIssuedCard(uuid: string): Promise<IssuedCard | undefined> {
     const pending = this.issuedCards.find(uuid);
     if (pending) return pending;
     const row = this.read(() => this.selectCard.get(uuid) as IssuedCardRow | undefined);
     return row && toIssuedCard(row);
   }
 
-  recordFeedback(records: readonly FeedbackRecord[], exceptions: readonly ExceptionOnFile[] = []): { stored: number; duplicates: number } {
+  async recordFeedback(records: readonly FeedbackRecord[], exceptions: readonly ExceptionOnFile[] = []): Promise<{ stored: number; duplicates: number }> {
     const { result, committedCards } = this.write(() => {
       // The cards this feedback refers to may still be waiting for their group commit.
       const committedCards = this.issuedCards.waiting();
       this.insertCards(committedCards);
-      for (const e of exceptions) {
-        this.insertException.run({
-          id: e.id,
-          patient_id: e.patientId,
-          topic: e.topic,
-          rule_id: e.ruleId,
-          reason_code: e.reasonCode,
-          reason_display: e.reasonDisplay,
-          user_id: e.userId,
-          user_name: e.userName ?? null,
-          source: e.source,
-          created_at: e.createdAt.getTime(),
-          expires_at: e.expiresAt.getTime(),
-          justified: JSON.stringify(e.justified),
-          comment: e.comment ?? null,
-          card_uuid: e.cardUuid ?? null,
-        });
-      }
+      for (const e of exceptions) this.insertException.run(exceptionParams(e));
       let stored = 0;
-      for (const r of records) {
-        const accepted = [...r.acceptedSuggestions].sort();
-        const info = this.insertFeedback.run({
-          card_uuid: r.cardUuid,
-          service_id: r.serviceId,
-          outcome: r.outcome,
-          outcome_timestamp: r.outcomeTimestamp.getTime(),
-          accepted_suggestions: JSON.stringify(accepted),
-          reason_system: r.overrideReason?.system ?? null,
-          reason_code: r.overrideReason?.code ?? null,
-          reason_display: r.overrideReason?.display ?? null,
-          user_comment: r.userComment ?? null,
-          received_at: r.receivedAt.getTime(),
-          dedup_key: JSON.stringify([r.cardUuid, r.outcome, r.outcomeTimestamp.getTime(), accepted]),
-        });
-        stored += info.changes;
-      }
+      for (const r of records) stored += this.insertFeedback.run(feedbackParams(r)).changes;
       return { result: { stored, duplicates: records.length - stored }, committedCards };
     });
     this.issuedCards.forget(committedCards);
-    for (const e of exceptions) this.patientsWithExceptions.add(e.patientId);
+    for (const e of exceptions) this.patientsWithExceptions?.add(e.patientId);
     return result;
   }
 
-  listFeedback(query: FeedbackQuery): StoredFeedback[] {
+  async listFeedback(query: FeedbackQuery): Promise<StoredFeedback[]> {
     const { where, params } = filterSql(query, 'outcome_timestamp');
     const sql = `SELECT * FROM feedback ${where} ORDER BY outcome_timestamp, id LIMIT @limit`;
     return this.read(() => this.query(sql).all(params) as FeedbackRow[]).map(toStoredFeedback);
   }
 
-  listExceptions(query: ExceptionQuery): ExceptionOnFile[] {
-    if (query.patientId !== undefined && !this.patientsWithExceptions.has(query.patientId)) return [];
+  async listExceptions(query: ExceptionQuery): Promise<ExceptionOnFile[]> {
+    if (query.patientId !== undefined && this.patientsWithExceptions && !this.patientsWithExceptions.has(query.patientId)) return [];
     const { where, params } = filterSql(query, 'created_at');
     const sql = `SELECT * FROM exception_on_file ${where} ORDER BY created_at, id LIMIT @limit`;
     return this.read(() => this.query(sql).all(params) as ExceptionRow[]).map(toException);
   }
 
-  ruleActivity(from: Date, to: Date): RuleActivity[] {
+  async ruleActivity(from: Date, to: Date): Promise<RuleActivity[]> {
     this.issuedCards.flush();
     const range = { from: from.getTime(), to: to.getTime() };
     const shown = this.db.prepare('SELECT rule_id, count(*) AS n FROM issued_card WHERE issued_at >= @from AND issued_at < @to GROUP BY rule_id').all(range) as { rule_id: string; n: number }[];
@@ -188,27 +174,10 @@ class SqliteStore implements Store {
          WHERE outcome_timestamp >= @from AND outcome_timestamp < @to GROUP BY rule_id, outcome, reason_code`,
       )
       .all(range) as { rule_id: string; outcome: string; reason_code: string | null; n: number }[];
-    const byRule = new Map<string, { ruleId: string; shown: number; accepted: number; overridden: number; reasons: Record<string, number> }>();
-    const get = (ruleId: string) => {
-      let r = byRule.get(ruleId);
-      // reasons has no prototype: a reason code is data from a client and may be "__proto__".
-      if (!r) byRule.set(ruleId, (r = { ruleId, shown: 0, accepted: 0, overridden: 0, reasons: Object.create(null) as Record<string, number> }));
-      return r;
-    };
-    for (const s of shown) get(s.rule_id).shown = s.n;
-    for (const o of outcomes) {
-      const r = get(o.rule_id);
-      if (o.outcome === 'accepted') r.accepted += o.n;
-      else {
-        r.overridden += o.n;
-        const key = o.reason_code ?? '(no reason)';
-        r.reasons[key] = (r.reasons[key] ?? 0) + o.n;
-      }
-    }
-    return [...byRule.values()].sort((a, b) => a.ruleId.localeCompare(b.ruleId));
+    return toRuleActivity(shown, outcomes);
   }
 
-  cardsPerCall(from: Date, to: Date): CardsPerCall[] {
+  async cardsPerCall(from: Date, to: Date): Promise<CardsPerCall[]> {
     this.issuedCards.flush();
     const rows = this.read(
       () =>
@@ -221,7 +190,7 @@ class SqliteStore implements Store {
     return rows.map((r) => ({ serviceId: r.service_id, calls: r.calls, cards: r.cards, maxPerCall: r.max_per_call }));
   }
 
-  cardsShown(query: { readonly patientId: string; readonly serviceId: string; readonly since: Date }): ShownCard[] {
+  async cardsShown(query: { readonly patientId: string; readonly serviceId: string; readonly since: Date }): Promise<ShownCard[]> {
     const rows = this.read(
       () =>
         this.query(
@@ -255,11 +224,12 @@ class SqliteStore implements Store {
     return shown;
   }
 
-  pruneExpiredCards(now: Date): number {
+  async pruneExpiredCards(now: Date): Promise<number> {
+    this.sharedState?.prune(now.getTime());
     return this.write(() => this.deleteExpired.run(now.getTime()).changes);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (!this.db.open) return;
     this.issuedCards.flush({ waitForLock: true });
     this.db.close();

@@ -95,22 +95,43 @@ export interface CardsPerCall {
 }
 
 export interface Store {
-  /** Queues the cards of one hook call for the next group commit; never throws for a full or locked store (the cards are kept and retried). */
-  recordIssuedCards(cards: readonly IssuedCard[]): void;
-  findIssuedCard(uuid: string): IssuedCard | undefined;
+  /** Which implementation this is (for logs, /healthz and the bench). */
+  readonly kind: 'sqlite' | 'postgres';
+  /**
+   * Records the cards of one hook call, for feedback. SQLite queues them for the next group commit and resolves at once;
+   * PostgreSQL commits them before resolving (feedback may reach another instance within milliseconds). Never rejects for a
+   * full, locked or unreachable store: the cards are kept and retried, and `onIssuedCardsError` is told.
+   */
+  recordIssuedCards(cards: readonly IssuedCard[]): Promise<void>;
+  findIssuedCard(uuid: string): Promise<IssuedCard | undefined>;
   /** Stores the records in one transaction; identical feedback already on file is not stored twice. */
-  recordFeedback(records: readonly FeedbackRecord[], exceptions?: readonly ExceptionOnFile[]): { stored: number; duplicates: number };
-  listExceptions(query: ExceptionQuery): ExceptionOnFile[];
+  recordFeedback(records: readonly FeedbackRecord[], exceptions?: readonly ExceptionOnFile[]): Promise<{ stored: number; duplicates: number }>;
+  listExceptions(query: ExceptionQuery): Promise<ExceptionOnFile[]>;
   /** Cards shown, accepted and overridden per rule, with override reasons, in a period (alert-fatigue report). */
-  ruleActivity(from: Date, to: Date): RuleActivity[];
+  ruleActivity(from: Date, to: Date): Promise<RuleActivity[]>;
   /** How many cards each call of each service showed, in a period (alert-fatigue report). */
-  cardsPerCall(from: Date, to: Date): CardsPerCall[];
+  cardsPerCall(from: Date, to: Date): Promise<CardsPerCall[]>;
   /** The cards a service showed a patient since a time (committed or still queued), with their feedback. */
-  cardsShown(query: { readonly patientId: string; readonly serviceId: string; readonly since: Date }): ShownCard[];
-  listFeedback(query: FeedbackQuery): StoredFeedback[];
-  /** Deletes issued cards past their expiry that no feedback refers to; returns how many. */
-  pruneExpiredCards(now: Date): number;
-  close(): void;
+  cardsShown(query: { readonly patientId: string; readonly serviceId: string; readonly since: Date }): Promise<ShownCard[]>;
+  listFeedback(query: FeedbackQuery): Promise<StoredFeedback[]>;
+  /** Deletes issued cards past their expiry that no feedback refers to, and expired replay-cache entries; returns how many cards. */
+  pruneExpiredCards(now: Date): Promise<number>;
+  /** State shared by every process and instance using this store (JWT replay cache, rate limits); absent when one process owns the store. */
+  readonly shared?: SharedState;
+  close(): Promise<void>;
+}
+
+/**
+ * What several processes (WORKERS) or instances behind a load balancer must
+ * agree on besides the records: the JWT `jti` replay cache and the per-client
+ * rate-limit buckets. Both reject with StoreUnavailableError when the store
+ * cannot be used (the caller decides how to degrade).
+ */
+export interface SharedState {
+  /** Remembers a token id until `expiresAtMs`; false when it is already remembered and not yet expired (a replay). */
+  rememberJti(key: string, expiresAtMs: number, nowMs: number): Promise<boolean>;
+  /** Takes one token from a bucket refilled continuously at `perMs` up to `capacity`; false when the bucket is empty. */
+  takeToken(key: string, capacity: number, perMs: number, nowMs: number): Promise<boolean>;
 }
 
 export class StoreUnavailableError extends Error {

@@ -31,7 +31,7 @@ for (const name of fs.existsSync(fixtures) ? fs.readdirSync(fixtures) : []) {
     responses[`fixture ${name} :: ${service.definition.id}`] = outcome.response;
   }
 }
-store.close();
+await store.close();
 const normalised = JSON.stringify(responses, (key, value: unknown) => (key === 'uuid' ? '<uuid>' : value), 2);
 fs.writeFileSync(out, `${normalised}\n`);
 console.log(`${Object.keys(responses).length} responses written to ${out}`);

@@ -21,6 +21,6 @@ for (const s of scenarios) {
     console.log(`✗ ${result.name}  (${result.file})\n${indent(result.failures.join('\n'))}`);
   }
 }
-store.close();
+await store.close();
 console.log(`\n${scenarios.length - failed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

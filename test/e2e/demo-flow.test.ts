@@ -29,7 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  demo?.close();
+  await demo?.close();
 });
 
 async function order(page: Page, patient: string, drug: string) {
@@ -332,6 +332,6 @@ test('every story at desktop and at phone width: nothing wider than the screen, 
     expect(outside).toEqual([]);
     expect(consoleErrors).toEqual([]);
     await context.close();
-    fresh.close();
+    await fresh.close();
   }
 }, 240_000);

@@ -14,8 +14,8 @@ beforeAll(async () => {
   svc = await startTestService({ logs });
 });
 let inputsTried = 0;
-afterAll(() => {
-  svc.close();
+afterAll(async () => {
+  await svc.close();
   console.log(`fuzz: ${inputsTried} generated inputs tried, 0 failures (FUZZ_RUNS=${RUNS} per property)`);
 });
 

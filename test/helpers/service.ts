@@ -30,7 +30,7 @@ export interface TestService {
   token(endpointPath: string, client?: TestClient): Promise<string>;
   /** POSTs a JSON body (or a raw string) to an endpoint with a fresh valid token, or the one given. */
   post(endpointPath: string, body: unknown, token?: string): Promise<supertest.Response>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export interface TestServiceOptions {
@@ -39,13 +39,15 @@ export interface TestServiceOptions {
   /** Collects every log line of the service. */
   readonly logs?: string[];
   readonly dataDir?: string;
+  /** The trusted clients (default: two new ones); two instances of one service trust the same clients. */
+  readonly clients?: { es: TestClient; rs: TestClient };
 }
 
 /** The real service (real rules, real SQLite file, real JWT checks) on a temp data folder, trusting two test clients. */
 export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pain-cds-test-'));
-  const es = await createTestClient('ES384');
-  const rs = await createTestClient('RS384');
+  const es = options.clients?.es ?? (await createTestClient('ES384'));
+  const rs = options.clients?.rs ?? (await createTestClient('RS384'));
   const clientsFile = path.join(dataDir, 'clients.json');
   fs.writeFileSync(clientsFile, JSON.stringify({ clients: [es, rs].map((c) => ({ iss: c.iss, jwks: { keys: [c.publicJwk] } })) }));
   const config = loadConfig({
@@ -79,8 +81,8 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
         .set('Content-Type', 'application/json')
         .send(typeof body === 'string' ? body : JSON.stringify(body));
     },
-    close() {
-      service.close();
+    async close() {
+      await service.close();
       if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
       assertLogsClean(logs);
     },
@@ -107,7 +109,7 @@ export function assertLogsClean(lines: readonly string[]): void {
 export interface ListeningDemoService {
   readonly base: string;
   readonly service: ComposedService;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export async function startDemoService(env: Record<string, string> = {}): Promise<ListeningDemoService> {
@@ -122,10 +124,10 @@ export async function startDemoService(env: Record<string, string> = {}): Promis
   return {
     base,
     service,
-    close() {
+    async close() {
       server.closeAllConnections();
       server.close();
-      service.close();
+      await service.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -217,7 +217,7 @@ describe('debug traces', () => {
       expect(res.status).toBe(200);
       expect(res.body.debug).toEqual(expect.arrayContaining([expect.objectContaining({ ruleId: 'pgx-codeine-poor', fired: true }), expect.objectContaining({ ruleId: 'pgx-codeine-ultrarapid', fired: false })]));
     } finally {
-      debug.close();
+      await debug.close();
     }
     const path = '/cds-services/opioid-order-select';
     const off = await svc.request.post(`${path}?debug=rules`).set('Authorization', `Bearer ${await svc.token(path)}`).set('Content-Type', 'application/json').send(hookBody('order-select', { drafts: [CODEINE_DRAFT] }));

@@ -85,8 +85,8 @@ describe('exceptions on file', () => {
     const card = (await sign({ id: 'exc-4', drafts: [oxycodone(2)] })).find((c) => rule(c) === 'mme-90-reached')!;
     await override(card, 'taper-plan');
     await override(card, 'taper-plan');
-    expect(svc.store.listFeedback({ patientId: 'exc-4' })).toHaveLength(1);
-    expect(svc.store.listExceptions({ patientId: 'exc-4' })).toHaveLength(1);
+    expect(await svc.store.listFeedback({ patientId: 'exc-4' })).toHaveLength(1);
+    expect(await svc.store.listExceptions({ patientId: 'exc-4' })).toHaveLength(1);
   });
 
   test('hundreds of concurrent feedback posts, with duplicates, are all stored exactly once', async () => {
@@ -100,7 +100,7 @@ describe('exceptions on file', () => {
     const results = await Promise.all(posts);
     expect(posts.length).toBeGreaterThanOrEqual(200);
     expect(results.every((r) => r.status === 200)).toBe(true);
-    const stored = svc.store.listFeedback({ limit: 10_000 }).filter((f) => f.patientId.startsWith('conc-'));
+    const stored = (await svc.store.listFeedback({ limit: 10_000 })).filter((f) => f.patientId.startsWith('conc-'));
     expect(stored).toHaveLength(cards.length);
     expect(new Set(stored.map((s) => s.cardUuid)).size).toBe(cards.length);
   });

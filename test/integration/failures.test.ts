@@ -82,8 +82,8 @@ describe('a locked store', () => {
       lock.exec('ROLLBACK');
       lock.close();
     }
-    expect(svc.store.listFeedback({ patientId: 'locked' })).toHaveLength(0);
-    expect(svc.store.listExceptions({ patientId: 'locked' })).toHaveLength(0);
+    expect(await svc.store.listFeedback({ patientId: 'locked' })).toHaveLength(0);
+    expect(await svc.store.listExceptions({ patientId: 'locked' })).toHaveLength(0);
   }, 20_000);
 });
 
@@ -107,10 +107,10 @@ describe('a read-only store', () => {
     } finally {
       connection.pragma('query_only = OFF');
     }
-    expect(svc.store.listFeedback({ patientId: 'read-only' })).toHaveLength(0);
-    expect(svc.store.listExceptions({ patientId: 'read-only' })).toHaveLength(0);
+    expect(await svc.store.listFeedback({ patientId: 'read-only' })).toHaveLength(0);
+    expect(await svc.store.listExceptions({ patientId: 'read-only' })).toHaveLength(0);
     expect((await post('/cds-services/opioid-order-sign/feedback', override)).status).toBe(200);
-    expect(svc.store.listExceptions({ patientId: 'read-only' })).toHaveLength(1);
+    expect(await svc.store.listExceptions({ patientId: 'read-only' })).toHaveLength(1);
   });
 });
 
@@ -134,7 +134,7 @@ describe('rule files broken while serving', () => {
       expect(res.body.cards.map((c: { extension: Record<string, { ruleId: string }> }) => c.extension['pain-cds-provenance']!.ruleId)).toContain('pgx-codeine-intermediate');
     } finally {
       stop();
-      live.close();
+      await live.close();
       fs.rmSync(root, { recursive: true, force: true });
     }
   });
@@ -151,7 +151,7 @@ describe('clients and headers', () => {
       const other = await limited.request.get('/cds-services').set('Authorization', `Bearer ${await limited.token('/cds-services', limited.clients.rs)}`);
       expect(other.status).toBe(200);
     } finally {
-      limited.close();
+      await limited.close();
     }
   });
 

@@ -32,7 +32,7 @@ describe('feedback', () => {
     expect(res.body).toEqual({});
     const again = await post('/cds-services/opioid-order-sign/feedback', { feedback: [item] });
     expect(again.status).toBe(200);
-    const stored = svc.store.listFeedback({}).filter((f) => f.cardUuid === card.uuid);
+    const stored = (await svc.store.listFeedback({})).filter((f) => f.cardUuid === card.uuid);
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({ outcome: 'accepted', acceptedSuggestions: [card.suggestions[0]!.uuid] });
   });
@@ -49,18 +49,18 @@ describe('feedback', () => {
       feedback: [{ card: card.uuid, outcome: 'overridden', overrideReason: shape(reason), outcomeTimestamp: NOW.toISOString() }],
     });
     expect(res.status).toBe(200);
-    const stored = svc.store.listFeedback({}).find((f) => f.cardUuid === card.uuid);
+    const stored = (await svc.store.listFeedback({})).find((f) => f.cardUuid === card.uuid);
     expect(stored).toMatchObject({ outcome: 'overridden', overrideReason: { code: reason.code } });
   });
 
   test('feedback for a card this service never issued is a 404 and stores nothing', async () => {
-    const before = svc.store.listFeedback({}).length;
+    const before = (await svc.store.listFeedback({})).length;
     const res = await post('/cds-services/opioid-order-sign/feedback', {
       feedback: [{ card: randomUUID(), outcome: 'overridden', outcomeTimestamp: NOW.toISOString() }],
     });
     expect(res.status).toBe(404);
     expect(res.body.resourceType).toBe('OperationOutcome');
-    expect(svc.store.listFeedback({})).toHaveLength(before);
+    expect(await svc.store.listFeedback({})).toHaveLength(before);
   });
 
   test('feedback sent to another service than the one that issued the card is a 400', async () => {
@@ -81,7 +81,7 @@ describe('feedback', () => {
       ],
     });
     expect(res.status).toBe(400);
-    expect(svc.store.listFeedback({}).filter((f) => f.cardUuid === card.uuid)).toHaveLength(0);
+    expect((await svc.store.listFeedback({})).filter((f) => f.cardUuid === card.uuid)).toHaveLength(0);
   });
 
   test('a malformed feedback body is a 400 naming the field', async () => {

@@ -161,7 +161,7 @@ describe('the CDS Hooks Sandbox clients entry (its private key is public)', () =
   test('outside production it starts and logs a loud warning', async () => {
     const logs: string[] = [];
     const sandbox = await startTestService({ logs, env: { CDS_CLIENTS: sandboxClients } });
-    sandbox.close();
+    await sandbox.close();
     const warning = logs.map((l) => JSON.parse(l)).find((l) => /^PUBLIC TEST KEY TRUSTED/.test(l.msg));
     expect(warning).toMatchObject({ level: 40, iss: 'https://sandbox.cds-hooks.org', key: 'CDS Hooks Sandbox', via: 'pinned key' });
   });

@@ -33,9 +33,9 @@ beforeEach(async () => {
   stop = watchRuleFiles([path.join(root, 'rules'), path.join(root, 'cards')], () => live.reloadRules(), createLogger('info', { write: (l: string) => void lines.push(l) }), 50);
 });
 
-afterEach(() => {
+afterEach(async () => {
   stop();
-  live.close();
+  await live.close();
   fs.rmSync(root, { recursive: true, force: true });
 });
 

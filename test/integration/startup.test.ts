@@ -237,10 +237,16 @@ describe('.env', () => {
   });
 });
 
-describe('.ci/run installs the toolchain better-sqlite3 may need to compile', () => {
+describe('.ci/run installs the toolchain better-sqlite3 may need to compile, and PostgreSQL', () => {
   /** Runs .ci/run with a PATH of stubs: `present` tools exist, apt-get/sudo/npm only record their calls. */
-  function ciRun(present: string[], uid: number): string {
+  function ciRun(present: string[], uid: number, postgres = true): string {
     const bin = tempDir();
+    // Where .ci/run looks for the PostgreSQL server binaries (Debian: /usr/lib/postgresql/N/bin).
+    const pgLib = tempDir();
+    if (postgres) {
+      fs.mkdirSync(path.join(pgLib, '15', 'bin'), { recursive: true });
+      fs.writeFileSync(path.join(pgLib, '15', 'bin', 'initdb'), '#!/bin/sh\n', { mode: 0o755 });
+    }
     const log = path.join(bin, 'calls.log');
     const stub = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
     for (const name of ['apt-get', 'npm']) stub(name, `echo "${name} $*" >> ${log}`);
@@ -248,7 +254,7 @@ describe('.ci/run installs the toolchain better-sqlite3 may need to compile', ()
     stub('id', `echo ${uid}`);
     for (const name of present) stub(name, 'exit 0');
     fs.symlinkSync(execFileSync('/bin/sh', ['-c', 'command -v dirname']).toString().trim(), path.join(bin, 'dirname'));
-    execFileSync('/bin/bash', [path.join(REPO_ROOT, '.ci/run')], { env: { PATH: bin }, stdio: 'pipe' });
+    execFileSync('/bin/bash', [path.join(REPO_ROOT, '.ci/run')], { env: { PATH: bin, PG_LIB_DIR: pgLib }, stdio: 'pipe' });
     return fs.readFileSync(log, 'utf8');
   }
 
@@ -262,5 +268,9 @@ describe('.ci/run installs the toolchain better-sqlite3 may need to compile', ()
   test('as root, without sudo; nothing is installed when everything is there', () => {
     expect(ciRun(['chromium', 'python3'], 0)).toMatch(/^apt-get update -qq\napt-get install -y -qq --no-install-recommends make g\+\+\n/);
     expect(ciRun(['chromium', 'python3', 'make', 'g++'], 1000)).toBe('npm ci --no-audit --no-fund\nnpm test\n');
+  });
+
+  test('PostgreSQL is installed from Debian packages when its server binaries are missing (the PostgreSQL suite needs a real server)', () => {
+    expect(ciRun(['chromium', 'python3', 'make', 'g++'], 0, false)).toBe('apt-get update -qq\napt-get install -y -qq --no-install-recommends postgresql\nnpm ci --no-audit --no-fund\nnpm test\n');
   });
 });

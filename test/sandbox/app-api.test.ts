@@ -29,8 +29,8 @@ beforeAll(async () => {
   service = demo.service;
 });
 
-afterAll(() => {
-  demo?.close();
+afterAll(async () => {
+  await demo?.close();
   for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -112,7 +112,7 @@ describe('demo mode', () => {
       expect((await t.request.get('/app/index.html')).status).toBe(200);
       expect((await t.request.get('/app/vendor/fhir-client.min.js')).status).toBe(200);
     } finally {
-      t.close();
+      await t.close();
     }
   });
 

@@ -153,3 +153,38 @@ describe('CDS_CLIENTS file', () => {
     expect(parseTrustedClients([entry], 'x')).toEqual([entry]);
   });
 });
+
+describe('PostgreSQL and WORKERS settings', () => {
+  const url = 'postgres://svc:pa55-w0rd@db.example.internal:5432/pain_cds';
+
+  test('DATABASE_URL selects PostgreSQL with the pool, timeouts and TLS given; without it, SQLite', () => {
+    expect(loadConfig({}).database).toEqual({ kind: 'sqlite' });
+    expect(loadConfig({}).workers).toBe(1);
+    const c = loadConfig({ DATABASE_URL: url, PG_POOL_MAX: '20', PG_STATEMENT_TIMEOUT_MS: '1500', PG_CONNECT_TIMEOUT_MS: '800', PG_STARTUP_WAIT_MS: '0', PG_SSL: 'require', WORKERS: '2' });
+    expect(c.database).toEqual({ kind: 'postgres', url, poolMax: 20, statementTimeoutMs: 1500, connectTimeoutMs: 800, startupWaitMs: 0, ssl: 'require' });
+    expect(c.workers).toBe(2);
+    expect(loadConfig({ WORKERS: 'auto' }).workers).toBeGreaterThanOrEqual(1);
+  });
+
+  test('bad values stop start-up naming the setting, and never echo the password', () => {
+    const bad = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    const message = bad({ DATABASE_URL: 'mysql://svc:pa55-w0rd@db/x' });
+    expect(message).toContain('DATABASE_URL: must be a postgres:// or postgresql:// URL');
+    expect(message).not.toContain('pa55-w0rd');
+    expect(bad({ DATABASE_URL: url, PG_POOL_MAX: '0' })).toContain('PG_POOL_MAX');
+    expect(bad({ DATABASE_URL: url, PG_STATEMENT_TIMEOUT_MS: 'soon' })).toContain('PG_STATEMENT_TIMEOUT_MS');
+    expect(bad({ DATABASE_URL: url, PG_SSL: 'yes' })).toContain('PG_SSL');
+    expect(bad({ DATABASE_URL: url, PG_SSL: 'verify-full', PG_SSL_CA: '/no/such/ca.pem' })).toContain('PG_SSL_CA: no such file /no/such/ca.pem');
+    expect(bad({ DATABASE_URL: url, PG_SSL_CA: import.meta.filename })).toContain('PG_SSL_CA: only used with PG_SSL=verify-full');
+    expect(bad({ PG_SSL: 'require' })).toContain('PG_SSL: set only with DATABASE_URL');
+    expect(bad({ WORKERS: '0' })).toContain('WORKERS');
+    expect(bad({ WORKERS: '2', DEMO: 'on' })).toContain('DEMO: the demo EHR keeps its patients and logins in one process');
+  });
+});

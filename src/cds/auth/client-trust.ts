@@ -1,5 +1,7 @@
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import type { TrustedClient } from './clients-file.js';
+import { createHash } from 'node:crypto';
+import { StoreUnavailableError, type SharedState } from '../../store/store.js';
 import { findPublicTestKeys } from './public-test-keys.js';
 
 /**
@@ -54,6 +56,13 @@ export interface ClientTrustOptions {
   /** Most remembered jti values; when full of unexpired entries, new tokens are refused rather than replay protection weakened. */
   readonly maxReplayEntries?: number;
   readonly now?: () => number;
+  /**
+   * The replay cache shared by every process and instance (the store's `shared`): a token used on one is refused on all.
+   * Each process also remembers the ids it saw; while the shared cache cannot be reached, that memory alone decides
+   * (a replay to the same process is still refused), and `onSharedUnavailable` is told.
+   */
+  readonly sharedReplay?: Pick<SharedState, 'rememberJti'>;
+  readonly onSharedUnavailable?: (message: string) => void;
 }
 
 export interface ClientTrust {
@@ -128,6 +137,20 @@ export function createClientTrust(options: ClientTrustOptions): ClientTrust {
     seenJti.set(key, exp + skew);
   }
 
+  /** The shared cache (other processes and instances); the key is a hash, so any jti fits any store. Entries expire with the token. */
+  async function rememberShared(key: string, exp: number): Promise<void> {
+    if (!options.sharedReplay) return;
+    let fresh: boolean;
+    try {
+      fresh = await options.sharedReplay.rememberJti(createHash('sha256').update(key).digest('base64url'), (exp + skew) * 1000, now());
+    } catch (e) {
+      if (!(e instanceof StoreUnavailableError)) throw e;
+      options.onSharedUnavailable?.(e.message);
+      return;
+    }
+    if (!fresh) throw new ClientAuthError('jti replayed');
+  }
+
   async function check(token: string, protectedHeader: ReturnType<typeof decodeProtectedHeader>, claims: JWTPayload, audience: string): Promise<VerifiedClient> {
     const alg = protectedHeader.alg;
     if (!alg || !algorithms.includes(alg)) throw new ClientAuthError(`algorithm not allowed`);
@@ -154,6 +177,7 @@ export function createClientTrust(options: ClientTrustOptions): ClientTrust {
     const until = seenJti.get(replayKey);
     if (until !== undefined && until >= t) throw new ClientAuthError('jti replayed');
     rememberJti(replayKey, claims.exp);
+    await rememberShared(replayKey, claims.exp);
     const publicTestKey = publicTestKeys.get(client.iss);
     return { iss: client.iss, jti: claims.jti, ...(tenant ? { tenant } : {}), ...(kid ? { kid } : {}), ...(publicTestKey ? { publicTestKey } : {}) };
   }

@@ -16,6 +16,7 @@ const FOR_PEOPLE: Readonly<Record<string, string>> = {
   observations: 'laboratory results (CYP2D6 genotype)',
   procedures: 'procedures (PDMP reviews)',
   detectedIssues: 'documented justifications',
+  exceptionsOnFile: 'exceptions on file (justified overrides): the full alerts are shown',
 };
 
 /** Prefetch keys that carry no safety check (a missing prescriber name changes no advice). */

@@ -23,7 +23,7 @@ export function scenarioGate(testsDir: string, scratchStore: () => Store): (cand
       }
       return failed;
     } finally {
-      store.close();
+      await store.close();
     }
   };
 }

@@ -72,6 +72,10 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE issued_card ADD COLUMN subject TEXT;
    ALTER TABLE exception_on_file ADD COLUMN user_name TEXT;
    CREATE INDEX issued_card_patient ON issued_card(patient_id, issued_at);`,
+  // 4: state shared by several processes on one file (WORKERS > 1): the JWT replay cache and the rate-limit buckets
+  `CREATE TABLE jti_seen (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+   CREATE INDEX jti_seen_expiry ON jti_seen(expires_at);
+   CREATE TABLE rate_bucket (key TEXT PRIMARY KEY, tokens REAL NOT NULL, at INTEGER NOT NULL);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -15,8 +15,8 @@ import type { IssuedCard, Store, StoreUnavailableError } from '../../../src/stor
  */
 const dirs: string[] = [];
 const stores: Store[] = [];
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -55,29 +55,29 @@ const committedCards = (file: string) => {
 describe('issued cards', () => {
   test('are findable at once and committed together shortly after', async () => {
     const { store, file } = open();
-    store.recordIssuedCards([card('a'), card('b')]);
-    store.recordIssuedCards([card('c')]);
-    expect(store.findIssuedCard('b')?.values).toEqual({ 'mme.total': 120 });
+    await store.recordIssuedCards([card('a'), card('b')]);
+    await store.recordIssuedCards([card('c')]);
+    expect((await store.findIssuedCard('b'))?.values).toEqual({ 'mme.total': 120 });
     expect(await until(() => committedCards(file).length === 3)).toBe(true);
     expect(committedCards(file)).toEqual(['a', 'b', 'c']);
-    expect(store.findIssuedCard('c')?.ruleId).toBe('mme-90-reached');
+    expect((await store.findIssuedCard('c'))?.ruleId).toBe('mme-90-reached');
   });
 
-  test('feedback on a card still waiting commits the card and the feedback in one transaction', () => {
+  test('feedback on a card still waiting commits the card and the feedback in one transaction', async () => {
     const { store, file } = open();
-    store.recordIssuedCards([card('waiting')]);
-    const result = store.recordFeedback([{ cardUuid: 'waiting', serviceId: 'opioid-order-sign', outcome: 'accepted', outcomeTimestamp: NOW, acceptedSuggestions: [], receivedAt: NOW }]);
+    await store.recordIssuedCards([card('waiting')]);
+    const result = await store.recordFeedback([{ cardUuid: 'waiting', serviceId: 'opioid-order-sign', outcome: 'accepted', outcomeTimestamp: NOW, acceptedSuggestions: [], receivedAt: NOW }]);
     expect(result).toEqual({ stored: 1, duplicates: 0 });
     expect(committedCards(file)).toEqual(['waiting']);
-    expect(store.listFeedback({ patientId: 'p1' })).toHaveLength(1);
+    expect(await store.listFeedback({ patientId: 'p1' })).toHaveLength(1);
   });
 
-  test('closing the store commits the cards still waiting', () => {
+  test('closing the store commits the cards still waiting', async () => {
     const first = open();
-    first.store.recordIssuedCards([card('at-shutdown')]);
-    first.store.close();
+    await first.store.recordIssuedCards([card('at-shutdown')]);
+    await first.store.close();
     const again = open(first.dataDir);
-    expect(again.store.findIssuedCard('at-shutdown')?.uuid).toBe('at-shutdown');
+    expect((await again.store.findIssuedCard('at-shutdown'))?.uuid).toBe('at-shutdown');
   });
 
   test('a database locked by another connection delays them without stalling or losing them', async () => {
@@ -85,10 +85,10 @@ describe('issued cards', () => {
     const lock = new Database(file);
     lock.exec('BEGIN EXCLUSIVE');
     try {
-      store.recordIssuedCards([card('during-lock')]);
+      await store.recordIssuedCards([card('during-lock')]);
       expect(await until(() => errors.length > 0)).toBe(true);
       expect(errors[0]).toEqual({ message: expect.stringContaining('Storage is unavailable'), pending: 1 });
-      expect(store.findIssuedCard('during-lock')?.uuid).toBe('during-lock');
+      expect((await store.findIssuedCard('during-lock'))?.uuid).toBe('during-lock');
     } finally {
       lock.exec('ROLLBACK');
       lock.close();
@@ -114,15 +114,15 @@ describe('exceptions on file', () => {
     cardUuid: `card-${patientId}`,
   });
 
-  test('are found for their patient, also after a restart, and not for others', () => {
+  test('are found for their patient, also after a restart, and not for others', async () => {
     const first = open();
-    first.store.recordIssuedCards([card('card-p2', 'p2')]);
-    first.store.recordFeedback([{ cardUuid: 'card-p2', serviceId: 'opioid-order-sign', outcome: 'overridden', outcomeTimestamp: NOW, acceptedSuggestions: [], overrideReason: { code: 'stable-long-term' }, receivedAt: NOW }], [exception('p2')]);
-    expect(first.store.listExceptions({ patientId: 'p2', validAt: NOW }).map((e) => e.id)).toEqual(['ex-p2']);
-    expect(first.store.listExceptions({ patientId: 'p3', validAt: NOW })).toEqual([]);
-    first.store.close();
+    await first.store.recordIssuedCards([card('card-p2', 'p2')]);
+    await first.store.recordFeedback([{ cardUuid: 'card-p2', serviceId: 'opioid-order-sign', outcome: 'overridden', outcomeTimestamp: NOW, acceptedSuggestions: [], overrideReason: { code: 'stable-long-term' }, receivedAt: NOW }], [exception('p2')]);
+    expect((await first.store.listExceptions({ patientId: 'p2', validAt: NOW })).map((e) => e.id)).toEqual(['ex-p2']);
+    expect(await first.store.listExceptions({ patientId: 'p3', validAt: NOW })).toEqual([]);
+    await first.store.close();
     const again = open(first.dataDir);
-    expect(again.store.listExceptions({ patientId: 'p2', validAt: NOW }).map((e) => e.id)).toEqual(['ex-p2']);
-    expect(again.store.listExceptions({ validAt: NOW })).toHaveLength(1);
+    expect((await again.store.listExceptions({ patientId: 'p2', validAt: NOW })).map((e) => e.id)).toEqual(['ex-p2']);
+    expect(await again.store.listExceptions({ validAt: NOW })).toHaveLength(1);
   });
 });

@@ -1,7 +1,7 @@
-import type { ExceptionOnFile } from '../../clinical/exceptions.js';
-import type { ExceptionQuery, FeedbackQuery, IssuedCard, StoredFeedback } from '../store.js';
+import type { ExceptionOnFile } from '../clinical/exceptions.js';
+import type { ExceptionQuery, FeedbackQuery, FeedbackRecord, IssuedCard, RuleActivity, StoredFeedback } from './store.js';
 
-/** Rows of the SQLite tables and their mapping to the store's records; the filters of the audit queries. */
+/** Rows of the store's tables (SQLite and PostgreSQL have the same columns) and their mapping to the store's records; the filters of the audit queries. */
 export interface IssuedCardRow {
   uuid: string;
   service_id: string;
@@ -145,3 +145,71 @@ export function toStoredFeedback(row: FeedbackRow): StoredFeedback {
     receivedAt: new Date(row.received_at),
   };
 }
+
+/** Cards shown per rule and the feedback outcomes per rule and reason, as the alert-fatigue report. */
+export function toRuleActivity(
+  shown: readonly { rule_id: string; n: number }[],
+  outcomes: readonly { rule_id: string; outcome: string; reason_code: string | null; n: number }[],
+): RuleActivity[] {
+  const byRule = new Map<string, { ruleId: string; shown: number; accepted: number; overridden: number; reasons: Record<string, number> }>();
+  const get = (ruleId: string) => {
+    let r = byRule.get(ruleId);
+    // reasons has no prototype: a reason code is data from a client and may be "__proto__".
+    if (!r) byRule.set(ruleId, (r = { ruleId, shown: 0, accepted: 0, overridden: 0, reasons: Object.create(null) as Record<string, number> }));
+    return r;
+  };
+  for (const s of shown) get(s.rule_id).shown = s.n;
+  for (const o of outcomes) {
+    const r = get(o.rule_id);
+    if (o.outcome === 'accepted') r.accepted += o.n;
+    else {
+      r.overridden += o.n;
+      const key = o.reason_code ?? '(no reason)';
+      r.reasons[key] = (r.reasons[key] ?? 0) + o.n;
+    }
+  }
+  return [...byRule.values()].sort((a, b) => a.ruleId.localeCompare(b.ruleId));
+}
+
+/** The SQL parameters of one feedback record (its dedup key makes identical feedback idempotent). */
+export function feedbackParams(r: FeedbackRecord): Record<string, unknown> {
+  const accepted = [...r.acceptedSuggestions].sort();
+  return {
+    card_uuid: r.cardUuid,
+    service_id: r.serviceId,
+    outcome: r.outcome,
+    outcome_timestamp: r.outcomeTimestamp.getTime(),
+    accepted_suggestions: JSON.stringify(accepted),
+    reason_system: r.overrideReason?.system ?? null,
+    reason_code: r.overrideReason?.code ?? null,
+    reason_display: r.overrideReason?.display ?? null,
+    user_comment: r.userComment ?? null,
+    received_at: r.receivedAt.getTime(),
+    dedup_key: JSON.stringify([r.cardUuid, r.outcome, r.outcomeTimestamp.getTime(), accepted]),
+  };
+}
+
+/** The SQL parameters of one exception on file. */
+export function exceptionParams(e: ExceptionOnFile): Record<string, unknown> {
+  return {
+    id: e.id,
+    patient_id: e.patientId,
+    topic: e.topic,
+    rule_id: e.ruleId,
+    reason_code: e.reasonCode,
+    reason_display: e.reasonDisplay,
+    user_id: e.userId,
+    user_name: e.userName ?? null,
+    source: e.source,
+    created_at: e.createdAt.getTime(),
+    expires_at: e.expiresAt.getTime(),
+    justified: JSON.stringify(e.justified),
+    comment: e.comment ?? null,
+    card_uuid: e.cardUuid ?? null,
+  };
+}
+
+/** Columns of the three record tables, in insert order (the migration command and the PostgreSQL store use them). */
+export const ISSUED_CARD_COLUMNS = ['uuid', 'service_id', 'rule_id', 'rule_version', 'patient_id', 'user_id', 'user_name', 'subject', 'hook_instance', 'issued_at', 'expires_at', 'suggestion_uuids', 'card_values'] as const;
+export const EXCEPTION_COLUMNS = ['id', 'patient_id', 'topic', 'rule_id', 'reason_code', 'reason_display', 'user_id', 'user_name', 'source', 'created_at', 'expires_at', 'justified', 'comment', 'card_uuid'] as const;
+export const FEEDBACK_COLUMNS = ['card_uuid', 'service_id', 'rule_id', 'patient_id', 'user_id', 'outcome', 'outcome_timestamp', 'accepted_suggestions', 'reason_system', 'reason_code', 'reason_display', 'user_comment', 'received_at', 'dedup_key'] as const;
