@@ -23,6 +23,8 @@ export interface GoalRecord {
   readonly due: string | null;
   readonly start: string | null;
   readonly weight: number;
+  /** The patient's stated priority (Goal.priority code: high-priority, medium-priority, low-priority), if recorded. */
+  readonly priority: string | null;
   /** References this goal addresses (a justification it was agreed for: DetectedIssue/x). */
   readonly addresses: readonly string[];
 }
@@ -67,6 +69,7 @@ export function readGoals(goals: readonly Goal[], t: GasTable): GoalRecord[] {
         due,
         start: g.startDate ?? null,
         weight: t.weighting === 'priority' && priority ? t.priorityWeights[priority]! : 1,
+        priority: priority ?? null,
         addresses: (g.addresses ?? []).flatMap((a) => (a.reference ? [a.reference.replace(/^.*\/([A-Za-z]+\/[^/]+)$/, '$1')] : [])),
       };
     });
