@@ -63,8 +63,6 @@ async function main(): Promise<void> {
     : undefined;
   // With PORT=0 the token tool needs the port bound to name the right audience.
   const tokenCommand = `${requested.port === 0 && config.publicBaseUrlDerived ? `PORT=${config.port} ` : ''}npm run token -- /cds-services/opioid-order-select`;
-  printWelcome(config, summary.rules, devToken, service.demo ? `${config.publicBaseUrl}/ehr/` : undefined, tokenCommand);
-
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -89,6 +87,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // The banner last: whoever reads "listening on" and stops the service at once finds the signal handlers in place
+  // (a SIGTERM before them took the default action and killed the process without a clean exit).
+  printWelcome(config, summary.rules, devToken, service.demo ? `${config.publicBaseUrl}/ehr/` : undefined, tokenCommand);
 }
 
 /** Listens on HOST:PORT; a failure rejects with a ListenError saying what to change. */
