@@ -71,7 +71,6 @@ async function main(): Promise<void> {
     : undefined;
   // With PORT=0 the token tool needs the port bound to name the right audience.
   const tokenCommand = `${requested.port === 0 && config.publicBaseUrlDerived ? `PORT=${config.port} ` : ''}npm run token -- /cds-services/opioid-order-select`;
-
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -91,6 +91,7 @@ const SHAPES: Record<string, z.ZodType> = {
       effectiveDateTime: str.optional(),
       effectivePeriod: period.optional(),
       issued: str.optional(),
+      focus: z.array(reference).optional(),
       component: z.array(z.object({ code: concept.optional(), valueString: str.optional(), valueCodeableConcept: concept.optional() }).passthrough()).optional(),
     })
     .passthrough(),
@@ -106,6 +107,23 @@ const SHAPES: Record<string, z.ZodType> = {
       author: reference.optional(),
       extension: z.array(z.object({ url: str, valueDecimal: num.optional(), valueString: str.optional(), valueDate: str.optional() }).passthrough()).optional(),
       mitigation: z.array(z.object({ action: concept.optional(), date: str.optional(), author: reference.optional() }).passthrough()).optional(),
+      evidence: z.array(z.object({ detail: z.array(reference).optional() }).passthrough()).optional(),
+    })
+    .passthrough(),
+  // Goals (HL7 PCO GAS Goals and plain ones): the scaling extension's level and text, the target measure, priority, category.
+  Goal: z
+    .object({
+      id: str.optional(),
+      lifecycleStatus: str.optional(),
+      description: concept.optional(),
+      category: z.array(concept).optional(),
+      priority: concept.optional(),
+      startDate: str.optional(),
+      target: z.array(z.object({ measure: concept.optional(), dueDate: str.optional() }).passthrough()).optional(),
+      addresses: z.array(reference).optional(),
+      extension: z
+        .array(z.object({ url: str, extension: z.array(z.object({ url: str, valueCoding: coding.optional(), valueString: str.optional() }).passthrough()).optional() }).passthrough())
+        .optional(),
     })
     .passthrough(),
 };

@@ -43,4 +43,14 @@ export const CARD_TABLES: Readonly<Record<string, CardTable>> = {
       { header: 'Source', cell: (o) => o.source },
     ],
   },
+  /** Active Goal Attainment Scaling goals (items of the `goals.gasGoals` fact): the goal, its expected outcome in the patient's words, the latest level and who scored it. */
+  goalTable: {
+    columns: [
+      { header: 'Goal', cell: (g) => g.goal },
+      { header: 'Expected outcome (0)', cell: (g) => g.expected },
+      { header: 'Latest level', cell: (g) => g.latest },
+      { header: 'Scored', cell: (g) => (g.date ? `${String(g.date)} by the ${String(g.rater)}` : '') },
+      { header: 'Due', cell: (g) => g.due },
+    ],
+  },
 };

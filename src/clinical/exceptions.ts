@@ -41,6 +41,8 @@ export interface ExceptionOnFile {
   readonly justified: Readonly<Record<string, unknown>>;
   readonly comment?: string;
   readonly cardUuid?: string;
+  /** Goals the justification rests on (`Goal/x`), from the DetectedIssue's evidence: the benefit side of the balance. */
+  readonly goalRefs?: readonly string[];
 }
 
 /** An override as the CDS client reported it (structurally, a stored feedback record). */
@@ -151,10 +153,20 @@ export function exceptionsFromDetectedIssues(issues: readonly DetectedIssue[], r
         expiresAt: reviewDateWithin(issue, created, reason),
         justified: justifiedByExtensions(issue),
         ...(issue.detail ? { comment: issue.detail } : {}),
+        ...goalEvidence(issue),
       });
     }
   }
   return out;
+}
+
+/** Goals named as the justification's evidence (`evidence.detail` references to Goal). */
+function goalEvidence(issue: DetectedIssue): { goalRefs?: string[] } {
+  const refs = (issue.evidence ?? []).flatMap((e) => e.detail ?? []).flatMap((d) => {
+    const m = d.reference?.match(/(?:^|\/)Goal\/([^/]+)$/);
+    return m ? [`Goal/${m[1]}`] : [];
+  });
+  return refs.length ? { goalRefs: [...new Set(refs)] } : {};
 }
 
 /** The review date the app recorded, never later than the reason allows (and the reason's validity when none or an unreadable one was given). */

@@ -4,6 +4,7 @@ import { compileMmeKnowledge, parseFactorsTable, parseIngredientsTable, parsePro
 import { parseOverrideReasonsTable, type OverrideReasonTable } from './override-reasons.js';
 import { parseActivityValuesTable, parseInhibitorsTable, parsePhenotypesTable, parseRecommendationsTable, type Cyp2d6Tables } from './pgx/index.js';
 import { parsePaediatricTable, type PaediatricParameters } from './pgx/paediatric.js';
+import { parseGasTable, type GasTable } from './goals/tables.js';
 import { compileProKnowledge, type ProKnowledge } from './pro/knowledge.js';
 import { parseNonDrugTable, parseProInstrumentsTable } from './pro/tables.js';
 import { assertValueSets, compileValueSets, parseValueSetTable, REQUIRED_VALUE_SETS, type ValueSetTable, type ValueSets } from './valuesets.js';
@@ -24,6 +25,8 @@ export interface PainKnowledge {
   readonly paediatric: PaediatricParameters;
   /** Whole-person instruments, non-drug options and the parameters their facts use. */
   readonly pro: ProKnowledge;
+  /** Goal Attainment Scaling (HL7 PCO IG codes, level values, ρ, weighting, templates) and its id@version. */
+  readonly gas: { readonly table: GasTable; readonly version: string };
   readonly dataVersions: { readonly cyp2d6: string; readonly mme: readonly string[] };
 }
 
@@ -44,6 +47,7 @@ export const PAIN_TABLE_PARSERS = {
   'override-reasons': parseOverrideReasonsTable,
   'pro-instruments': parseProInstrumentsTable,
   'nondrug-options': parseNonDrugTable,
+  'gas-goals': parseGasTable,
 } as const;
 
 function table<T>(tables: KnowledgeTables, id: keyof typeof PAIN_TABLE_PARSERS): KnowledgeTable<T> {
@@ -78,6 +82,10 @@ export function compilePainKnowledge(tables: KnowledgeTables, parameters: Readon
     overrideReasons: table<OverrideReasonTable>(tables, 'override-reasons').data,
     paediatric: table<PaediatricParameters>(tables, 'paediatric-codeine-tramadol').data,
     pro: compileProKnowledge(table(tables, 'pro-instruments'), table(tables, 'nondrug-options'), parameters),
+    gas: (() => {
+      const t = table<GasTable>(tables, 'gas-goals');
+      return { table: t.data, version: tableCitation(t.meta) };
+    })(),
     dataVersions: {
       cyp2d6: [cyp2d6.activity.meta, cyp2d6.phenotypes.meta, cyp2d6.inhibitors.meta].map(tableCitation).join(', '),
       mme: [...factorSets.map((s) => tableCitation(s.meta)), mme.productsVersion, tableCitation(valueSetTable.meta), tableCitation(mme.tolerance.meta), tableCitation(mme.safety.meta)],

@@ -5,6 +5,7 @@ import type {
   DetectedIssue,
   Dosage,
   FhirResource,
+  Goal,
   Medication,
   MedicationRequest,
   MedicationStatement,
@@ -41,6 +42,8 @@ export interface PatientContext {
   readonly observations: readonly Observation[];
   readonly procedures: readonly Procedure[];
   readonly detectedIssues: readonly DetectedIssue[];
+  /** Goals on record (GAS goals of the HL7 PCO IG and plain ones), any status: clinical code filters. */
+  readonly goals: readonly Goal[];
   /** Resolves `Medication/id` (prefetch) and `#id` (contained in the order) references. */
   readonly resolveMedication: (reference: string, container?: MedicationRequest | MedicationStatement) => Medication | undefined;
   /** Prefetch keys that could not be had, with the reason; cards say what was not checked. */
@@ -96,6 +99,7 @@ export function buildPatientContext(input: PatientContextInput): PatientContext 
     observations: (byType.get('Observation') ?? []) as Observation[],
     procedures: (byType.get('Procedure') ?? []) as Procedure[],
     detectedIssues: (byType.get('DetectedIssue') ?? []) as DetectedIssue[],
+    goals: (byType.get('Goal') ?? []) as Goal[],
     resolveMedication: (reference, container) => {
       if (reference.startsWith('#')) {
         const id = reference.slice(1);

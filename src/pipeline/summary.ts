@@ -4,6 +4,7 @@ import type { PrefetchOptions } from '../cds/prefetch.js';
 import { exceptionsOnFile as documentedExceptions } from '../clinical/facts/exception-facts.js';
 import { computePainFacts } from '../clinical/facts/index.js';
 import type { PainKnowledge } from '../clinical/knowledge.js';
+import { goalsForApp } from '../clinical/goals/app-view.js';
 import { mmeHistory } from '../clinical/mme/history.js';
 import { questionnaireFor } from '../clinical/pro/questionnaire.js';
 import type { RuleRuntime } from '../rules/runtime.js';
@@ -46,6 +47,8 @@ export async function patientSummary(request: HookRequest, deps: { rules: RuleRu
       questionnaires: knowledge.pro.instruments.instruments.flatMap((i) => questionnaireFor(knowledge.pro.instruments, i, knowledge.pro.instrumentsVersion) ?? []),
       tables: knowledge.pro.dataVersions,
     },
+    // Personal goals (GAS): the cards' facts, every goal with its history, the T-score per rater over time, templates and codes.
+    goals: { ...pick('goals.'), ...goalsForApp(context, knowledge.gas.table, knowledge.gas.version) },
     unavailable: [...prefetch.unavailable, ...onFile.unavailable].map((u) => u.key),
     // The dose levels the rules use (rules/parameters.json), for the chart.
     parameters: Object.fromEntries([...deps.rules.data.parameters].map(([name, p]) => [name, p.value])),

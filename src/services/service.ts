@@ -23,6 +23,10 @@ export const PATIENT_PREFETCH = {
   observations: 'Observation?patient={{context.patientId}}&category=laboratory,social-history,survey',
   procedures: 'Procedure?patient={{context.patientId}}',
   detectedIssues: 'DetectedIssue?patient={{context.patientId}}',
+  // Personal goals (HL7 PCO GAS Goals and plain ones) and their GAS scores, found by code, not category:
+  // the PCO IG's score Observations carry functional-status, survey or no category at all.
+  goals: 'Goal?patient={{context.patientId}}',
+  gasScores: 'Observation?patient={{context.patientId}}&code=http://loinc.org|107332-9,http://loinc.org|112296-9,http://loinc.org|107333-7,http://loinc.org|107334-5,http://loinc.org|107331-1',
   // The prescriber's own record, for their name in exception texts ("documented by Dr ..."); not a safety check.
   practitioner: 'Practitioner/{{userPractitionerId}}',
 } as const satisfies Record<string, string>;

@@ -1,7 +1,9 @@
 // The pain-management SMART app: reads the computed picture from the CDS
 // service (same numbers as the cards) and writes justifications to the EHR's
-// FHIR server as DetectedIssue (+ Goal) resources with the app's own token.
+// FHIR server as DetectedIssue (+ Goal) resources with the app's own token;
+// personal goals (GAS) are set, scored and weighed with the patient (goals.js).
 import { decodeJwt } from './vendor/jose/index.js';
+import { renderGoals, renderJustificationGoals, renderSdm, setUpGoalEditor, setUpScoring } from './goals.js';
 import { renderWholePerson, setUpQuestionnaires } from './whole-person.js';
 
 const $ = (id) => document.getElementById(id);
@@ -197,6 +199,23 @@ function justifiedSituation(topic, drug, launchedFrom, summary) {
   return [];
 }
 
+/** A goal typed in the justification form, as a PCO GAS Goal whose expected outcome (0) is the text; the other levels are described later. */
+function newGasGoal(c, text, patientId, issueId) {
+  const expected = c.levels.find((l) => l.value === 0);
+  const patient = { reference: `Patient/${patientId}` };
+  return {
+    resourceType: 'Goal',
+    meta: { profile: [c.goalProfile] },
+    extension: [{ url: c.extensionUrl, extension: [{ url: 'level', valueCoding: { system: expected.system, code: expected.code, display: expected.display } }, { url: 'text', valueString: text }] }],
+    lifecycleStatus: 'active',
+    description: { text },
+    subject: patient,
+    target: [{ measure: { coding: [c.targetMeasure] } }],
+    expressedBy: patient,
+    addresses: [{ reference: `DetectedIssue/${issueId}` }],
+  };
+}
+
 async function main() {
   const client = await FHIR.oauth2.ready();
   const token = client.state.tokenResponse;
@@ -210,7 +229,7 @@ async function main() {
     if (!res.ok) throw Object.assign(new Error('summary'), { status: res.status });
     return res.json();
   };
-  const summary = await loadSummary();
+  let summary = await loadSummary();
   const p = summary.patient ?? {};
   // The signed-in user's name when the EHR lets the app read it; otherwise the fhirUser reference.
   // (Not client.user: fhirclient decodes the id_token with atob, which fails on base64url.)
@@ -220,7 +239,24 @@ async function main() {
   $('banner').textContent = `${humanName(p.name) || 'Unknown patient'} · born ${p.birthDate ?? 'unknown'} · ${p.gender ?? ''} · signed in as ${userText}`;
   renderWholePerson(summary.pro);
   const author = userRef.startsWith('Practitioner/') ? { reference: userRef, ...(practitionerName ? { display: practitionerName } : {}) } : undefined;
-  setUpQuestionnaires({ pro: summary.pro, client, author, explain, onSaved: async () => renderWholePerson((await loadSummary()).pro) });
+  const launchedFrom = new URLSearchParams(token.appContext ?? '');
+  // Personal goals: whatever is saved, the service recomputes the picture (history, T-scores) from the record.
+  let refillScoring = () => {};
+  const current = () => summary;
+  const refresh = async () => {
+    summary = await loadSummary();
+    renderWholePerson(summary.pro);
+    renderGoals(summary.goals);
+    refillScoring();
+    renderSdm({ summary: current, client, explain, onSaved: refresh });
+    renderJustificationGoals(summary.goals);
+  };
+  renderGoals(summary.goals);
+  setUpGoalEditor({ summary: current, client, author, explain, onSaved: refresh, launchedFrom });
+  refillScoring = setUpScoring({ summary: current, client, author, explain, onSaved: refresh });
+  renderSdm({ summary: current, client, explain, onSaved: refresh });
+  renderJustificationGoals(summary.goals);
+  setUpQuestionnaires({ pro: summary.pro, client, author, explain, onSaved: refresh });
   renderPgx(summary.cyp2d6);
   renderMme(summary.mme, summary.history, summary.parameters ?? {});
   renderSafeguards(summary.safeguards);
@@ -228,9 +264,9 @@ async function main() {
   // The card that launched the app says which situation it was about (the
   // drug, the phenotype to act on, the total with the draft order, the
   // depressant classes): a justification is tied to exactly that.
-  const launchedFrom = new URLSearchParams(token.appContext ?? '');
   const view = launchedFrom.get('view');
-  if (view) document.getElementById(view)?.scrollIntoView();
+  // view=goals (the goal cards' links) opens the personal goals, not the justification form's goals field.
+  if (view) document.getElementById(view === 'goals' ? 'personal-goals' : view)?.scrollIntoView();
 
   const form = $('justification');
   // Only the reasons that can justify the chosen alert; none is preselected.
@@ -271,10 +307,13 @@ async function main() {
       ],
       mitigation: [{ action: { coding: [{ system: reason.system, code: reason.code, display: reason.display }] }, date: at, ...(practitioner ? { author: practitioner } : {}) }],
     };
+    // The goals it rests on (the benefit side of the balance): the service shows their T-score on the quiet card.
+    const linked = [...form.querySelectorAll('input.justify-goal:checked')].map((i) => ({ reference: i.value }));
+    if (linked.length) issue.evidence = [{ detail: linked }];
     try {
       const saved = await client.create(issue);
       for (const goal of f.goals.value.split('\n').map((g) => g.trim()).filter(Boolean)) {
-        await client.create({ resourceType: 'Goal', lifecycleStatus: 'active', description: { text: goal }, subject: { reference: `Patient/${client.patient.id}` }, addresses: [{ reference: `DetectedIssue/${saved.id}` }] });
+        await client.create(newGasGoal(summary.goals.codes, goal, client.patient.id, saved.id));
       }
       sessionStorage.removeItem(FORM_KEY);
       $('result').className = 'ok';

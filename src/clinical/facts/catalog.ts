@@ -119,6 +119,23 @@ export const FACTS = {
   'exceptionOnFile.mentalHealth': patient('boolean', 'A valid justified exception (behavioural-health care already in place) quiets the mental-health card.', false),
   'exceptionOnFile.mentalHealthText': patient('string', 'Who recorded that behavioural-health care is in place, and until when.', ''),
 
+  'goals.known': patient('boolean', 'The patient\'s Goals could be read (prefetch key goals); goal cards say nothing about goals that could not be read.', true),
+  'goals.gasCount': patient('number', 'Active Goal Attainment Scaling goals (HL7 PCO GAS Goals, lifecycle active or accepted).', 2),
+  'goals.gasGoals': patient('list', 'Per active GAS goal: {goal, expected, latest, date, rater, due}, for the goalTable formatter.', [
+    { goal: 'Walk the dog for 15 minutes', expected: 'Walks the dog for 15 minutes, 3 days a week', latest: 'Less than expected (-1)', date: '2026-05-20', rater: 'clinician', due: '2026-08-01' },
+  ]),
+  'goals.tScore': patient('number', 'Combined Kiresuk-Sherman GAS T-score (50 = as expected) of the rater who scored last, from each goal\'s latest follow-up; null with a baseline alone or no GAS goal.', 43.9, 'T-score'),
+  'goals.tScorePractitioner': patient('number', 'Combined GAS T-score from the clinician\'s latest follow-up per goal (LOINC 107333-7); null when none.', 43.9, 'T-score'),
+  'goals.tScorePatient': patient('number', 'Combined GAS T-score from the patient\'s latest follow-up per goal (LOINC 107334-5); null when none.', 52.3, 'T-score'),
+  'goals.tScoreText': patient('string', 'The T-scores per rater with how many goals were scored and when, for people ("No follow-up yet (baseline only): no T-score." otherwise).', 'T-score 43.9 by the clinician (2 of 2 goals scored, latest 2026-05-20)'),
+  'goals.summaryText': patient('string', 'Headline of the goals card.', 'Personal goals: 2 active; T-score 43.9 by the clinician'),
+  'goals.plainGoals': patient('list', 'Active goals without GAS (plain Goals, e.g. written by the justification form before GAS), by their text.', []),
+  'goals.seriousIllness': patient('boolean', 'Palliative or hospice care is on record (the CDC scope value sets palliative-care and hospice).', false),
+  'goals.hasGoalsOfCare': patient('boolean', 'An active goal of care (category urn:pain-cds:goal-kind#goals-of-care) is on record.', false),
+  'exceptionOnFile.mmeGoalsNote': patient('string', 'For the dose exception on file: the goals it rests on, their latest GAS T-score, and whether it fell below 50 since the justification (starts with "; "); empty when it names no goals.', ''),
+  'exceptionOnFile.mmeGoalsTScore': patient('number', 'Latest combined T-score of the goals the dose exception rests on (the rater who scored last); null when none.', 47.1, 'T-score'),
+  'exceptionOnFile.mmeGoalsFellBelow50': patient('boolean', 'A T-score of the goals the dose exception rests on, from follow-ups after the justification, is below 50.', false),
+
   'order.ref': order('string', 'Reference of the order, e.g. MedicationRequest/123.', 'MedicationRequest/draft-1'),
   'order.drug': order('string', 'The order\'s drug as written.', 'Acetaminophen 300 MG / Codeine Phosphate 30 MG Oral Tablet'),
   'order.ingredient': order('string', 'Opioid ingredient in lower case (codeine, tramadol, ...); null when not an opioid.', 'codeine'),

@@ -17,10 +17,15 @@ const FOR_PEOPLE: Readonly<Record<string, string>> = {
   procedures: 'procedures (PDMP reviews)',
   detectedIssues: 'documented justifications',
   exceptionsOnFile: 'exceptions on file (justified overrides): the full alerts are shown',
+  goals: 'goals',
+  gasScores: 'goal attainment scores',
 };
 
-/** Prefetch keys that carry no safety check (a missing prescriber name changes no advice). */
-const NOT_CHECKS = new Set(['practitioner']);
+/**
+ * Prefetch keys that carry no safety check (a missing prescriber name changes no advice; goals and
+ * their scores inform, never alert: the goal cards use goals.known instead).
+ */
+const NOT_CHECKS = new Set(['practitioner', 'goals', 'gasScores']);
 
 export function dataAvailabilityFacts(context: PatientContext): Partial<PatientFacts> {
   const unavailable = context.unavailable.filter((u) => !NOT_CHECKS.has(u.key));

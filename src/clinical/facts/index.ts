@@ -5,7 +5,9 @@ import { isActiveUse } from '../medication.js';
 import type { PatientContext } from '../patient-context.js';
 import { assessCyp2d6 } from '../pgx/index.js';
 import { paediatricFacts } from '../pgx/paediatric.js';
+import { applicableException } from '../exceptions.js';
 import { dataAvailabilityFacts } from './data-facts.js';
+import { goalPatientFacts } from './goal-facts.js';
 import { exceptionOrderFacts, exceptionPatientFacts, exceptionsOnFile, pdmpReviewedByOverride } from './exception-facts.js';
 import { mmeOrderFacts, mmePatientFacts } from './mme-facts.js';
 import { pgxPatientFacts } from './pgx-facts.js';
@@ -34,13 +36,14 @@ export function computePainFacts(context: PatientContext, k: PainKnowledge): Fac
     mme.facts,
     proPatientFacts(context, k.pro, { therapyDays: typeof mme.facts['therapy.opioidDays'] === 'number' ? mme.facts['therapy.opioidDays'] : null, hasOpioids: mme.facts['mme.hasOpioids'] === true }),
     exceptionPatientFacts(exceptions, context.now, { mmeTotal: mme.summary.total, mmeTotalKnown: mme.facts['mme.totalKnown'] === true, cnsClasses: stringList(mme.facts['cns.classes']), userId: context.userId }),
+    goalPatientFacts(context, k, applicableException(exceptions, 'mme', { mmeTotal: mme.summary.total, mmeTotalKnown: mme.facts['mme.totalKnown'] === true }, context.now)),
   );
   const orders = context.ordersUnderConsideration.map((order) => {
     const facts: OrderFacts = Object.assign({} as OrderFacts, mmeOrderFacts(order, mme.summary, context, k));
     Object.assign(facts, exceptionOrderFacts(exceptions, context.now, facts['order.ingredient'], patient['cyp2d6.riskPhenotype'], context.userId));
     return { ref: facts['order.ref'] ?? 'MedicationRequest/unidentified', facts };
   });
-  return { patient, orders, dataVersions: [...cyp2d6.dataVersions, ...k.dataVersions.mme, ...k.pro.dataVersions] };
+  return { patient, orders, dataVersions: [...cyp2d6.dataVersions, ...k.dataVersions.mme, ...k.pro.dataVersions, k.gas.version] };
 }
 
 const stringList = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);

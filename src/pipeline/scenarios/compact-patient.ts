@@ -156,8 +156,16 @@ export function expandPatient(input: CompactPatient, now: Date): ExpandedPatient
       observations: bundle([...observations, ...ofType('Observation')]),
       procedures: bundle([...procedures, ...ofType('Procedure')]),
       detectedIssues: bundle(ofType('DetectedIssue')),
+      goals: bundle(ofType('Goal')),
+      gasScores: bundle(ofType('Observation').filter(isGasScore)),
     },
   };
+}
+
+/** An Observation coded as a GAS score (prefetch key gasScores, found by code as the service's template asks). */
+const GAS_SCORE_CODES = new Set(['107332-9', '112296-9', '107333-7', '107334-5', '107331-1']);
+function isGasScore(r: FhirResource): boolean {
+  return r.resourceType === 'Observation' && (r.code?.coding ?? []).some((c) => c.system === 'http://loinc.org' && GAS_SCORE_CODES.has(c.code ?? ''));
 }
 
 /** Every resource of an expanded patient's prefetch, grouped by key (as the service collects them). */
