@@ -5,29 +5,9 @@
 import { decodeJwt } from './vendor/jose/index.js';
 import { renderGoals, renderJustificationGoals, renderSdm, setUpGoalEditor, setUpScoring } from './goals.js';
 import { renderWholePerson, setUpQuestionnaires } from './whole-person.js';
+import { $, el, table } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
 const FORM_KEY = 'pain-app-justification';
-
-function el(tag, text, attrs = {}) {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = String(text);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  return e;
-}
-
-function table(headers, rows) {
-  const t = el('table');
-  const head = el('tr');
-  for (const h of headers) head.append(el('th', h, { scope: 'col' }));
-  t.append(head);
-  for (const r of rows) {
-    const tr = el('tr');
-    for (const c of r) tr.append(el('td', c ?? ''));
-    t.append(tr);
-  }
-  return t;
-}
 
 /** Plain words for what went wrong. */
 function explain(error) {

@@ -7,25 +7,7 @@
 // shared-decision panel puts goals, dials and options side by side and records
 // the patient's priorities as Goal.priority. All writes use the app's token.
 
-const $ = (id) => document.getElementById(id);
-function el(tag, text, attrs = {}) {
-  const e = document.createElement(tag);
-  if (text !== undefined && text !== null) e.textContent = String(text);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  return e;
-}
-function table(headers, rows, attrs = {}) {
-  const t = el('table', undefined, attrs);
-  const head = el('tr');
-  for (const h of headers) head.append(el('th', h, { scope: 'col' }));
-  t.append(head);
-  for (const r of rows) {
-    const tr = el('tr');
-    for (const c of r) tr.append(el('td', c ?? ''));
-    t.append(tr);
-  }
-  return t;
-}
+import { $, el, table } from './dom.js';
 
 const LEVELS = [2, 1, 0, -1, -2];
 const signed = (v) => (v > 0 ? `+${v}` : String(v));

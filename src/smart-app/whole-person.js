@@ -5,12 +5,7 @@
 // the answers, and writes the QuestionnaireResponse and the score Observations
 // (category survey, derivedFrom the response) to the EHR with the app's token.
 
-function el(tag, text, attrs = {}) {
-  const e = document.createElement(tag);
-  if (text !== undefined && text !== null) e.textContent = String(text);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  return e;
-}
+import { el } from './dom.js';
 
 const LEVEL_WORDS = ['none', 'mild', 'turned up', 'turned up high'];
 

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { DEMO_PATIENTS } from '../../src/sandbox/seed.js';
+import { launchApp, launchBrowser, SHOTS } from '../helpers/browser.js';
 import { REPO_ROOT, startDemoService, type ListeningDemoService } from '../helpers/service.js';
 
 /**
@@ -12,7 +13,6 @@ import { REPO_ROOT, startDemoService, type ListeningDemoService } from '../helpe
  * next time; launches the SMART app from a card, documents a justification,
  * and the next hook call honours it. Screenshots go to test-artifacts/.
  */
-const SHOTS = path.join(REPO_ROOT, 'test-artifacts', 'screenshots');
 let demo: ListeningDemoService;
 let browser: Browser;
 let base: string;
@@ -20,11 +20,7 @@ let base: string;
 beforeAll(async () => {
   demo = await startDemoService({ LOG_LEVEL: 'warn' });
   base = demo.base;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  fs.mkdirSync(SHOTS, { recursive: true });
+  browser = await launchBrowser();
 }, 60_000);
 
 afterAll(async () => {
@@ -139,23 +135,11 @@ test('the whole workflow in a browser', async () => {
   await context.close();
 }, 120_000);
 
-/** Opens the SMART app the way the EHR does (a launch from the order screen's API) for one demo patient. */
-async function launchApp(page: Page, patientId: string, appContext?: string, on = base) {
-  await page.goto(`${on}/ehr/`);
-  const url = await page.evaluate(async (body) => {
-    const res = await fetch('api/launch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return ((await res.json()) as { url: string }).url;
-  }, { patientId, ...(appContext ? { appContext } : {}) });
-  await page.goto(url);
-  await page.waitForURL(/\/app\/index\.html/, { timeout: 15_000 });
-  await expect.poll(() => page.textContent('#banner'), { timeout: 15_000 }).not.toContain('Loading');
-}
-
 test('the SMART app shows the dose picture, labels every field, explains failures in plain words and keeps what was typed', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   // Launched from a dose card shown for a draft order that brings the total to 140 MME/day.
-  await launchApp(page, 'mme-stable-80', 'view=mme&mme=140');
+  await launchApp(page, base, 'mme-stable-80', 'view=mme&mme=140');
 
   // Dose view: the total, one row per order, and the chart with both thresholds.
   const mme = await page.textContent('#mme-body');
@@ -322,7 +306,7 @@ test('every story at desktop and at phone width: nothing wider than the screen, 
 
       // The SMART app for the same patient, opened as a card link opens it.
       const app = await context.newPage();
-      await launchApp(app, patient, `view=${story.view}`, fresh.base);
+      await launchApp(app, fresh.base, patient, `view=${story.view}`);
       expect(await app.textContent('#banner'), where).toContain(DEMO_PATIENTS.find((p) => p.id === patient)!.compact.name);
       expect(await layoutProblems(app), `app for ${where}`).toEqual([]);
       expect(await unlabelledControls(app), `app for ${where}`).toEqual([]);

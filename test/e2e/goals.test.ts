@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { REPO_ROOT, startDemoService, type ListeningDemoService } from '../helpers/service.js';
+import { launchApp, launchBrowser, SHOTS } from '../helpers/browser.js';
+import { startDemoService, type ListeningDemoService } from '../helpers/service.js';
 
 /**
  * Personal goals in a real browser (issue 21): for the patient stable on
@@ -10,34 +10,18 @@ import { REPO_ROOT, startDemoService, type ListeningDemoService } from '../helpe
  * dose justification on it, score it twice, and see the T-score and the dose
  * exception's quiet card in the demo EHR change with the scores.
  */
-const SHOTS = path.join(REPO_ROOT, 'test-artifacts', 'screenshots');
 let demo: ListeningDemoService;
 let browser: Browser;
 
 beforeAll(async () => {
   demo = await startDemoService({ LOG_LEVEL: 'warn' });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  fs.mkdirSync(SHOTS, { recursive: true });
+  browser = await launchBrowser();
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  demo?.close();
+  await demo?.close();
 });
-
-async function launchApp(page: Page, patientId: string, appContext: string) {
-  await page.goto(`${demo.base}/ehr/`);
-  const url = await page.evaluate(async (body) => {
-    const res = await fetch('api/launch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return ((await res.json()) as { url: string }).url;
-  }, { patientId, appContext });
-  await page.goto(url);
-  await page.waitForURL(/\/app\/index\.html/, { timeout: 15_000 });
-  await expect.poll(() => page.textContent('#banner'), { timeout: 15_000 }).not.toContain('Loading');
-}
 
 /** Orders oxycodone in the demo EHR and returns the text of the dose exception's quiet card ('' when none). */
 async function quietCard(page: Page): Promise<string> {
@@ -66,7 +50,7 @@ test('create a goal with five levels, score it twice: the T-score and the quiet 
   app.on('pageerror', (e) => void errors.push(e.message));
   app.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
   // As from the dose card shown for a draft that brings the total to 140 MME/day.
-  await launchApp(app, 'mme-stable-80', 'view=goals&mme=140');
+  await launchApp(app, demo.base, 'mme-stable-80', 'view=goals&mme=140');
   expect(await app.textContent('#goals-body')).toContain('No Goal Attainment Scaling goal yet');
 
   // The guided editor: a template, then the patient's own words for what matters and the expected outcome.

@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { REPO_ROOT, startDemoService, type ListeningDemoService } from '../helpers/service.js';
+import { launchApp, launchBrowser, SHOTS } from '../helpers/browser.js';
+import { startDemoService, type ListeningDemoService } from '../helpers/service.js';
 
 /**
  * The whole-person story in a real browser (issue 20): Ray Rising's mixing
@@ -10,34 +10,18 @@ import { REPO_ROOT, startDemoService, type ListeningDemoService } from '../helpe
  * the EHR as QuestionnaireResponse + score Observations), the dials change,
  * and the next hook call in the demo EHR changes with them.
  */
-const SHOTS = path.join(REPO_ROOT, 'test-artifacts', 'screenshots');
 let demo: ListeningDemoService;
 let browser: Browser;
 
 beforeAll(async () => {
   demo = await startDemoService({ LOG_LEVEL: 'warn' });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  fs.mkdirSync(SHOTS, { recursive: true });
+  browser = await launchBrowser();
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  demo?.close();
+  await demo?.close();
 });
-
-async function launchApp(page: Page, patientId: string, appContext: string) {
-  await page.goto(`${demo.base}/ehr/`);
-  const url = await page.evaluate(async (body) => {
-    const res = await fetch('api/launch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return ((await res.json()) as { url: string }).url;
-  }, { patientId, appContext });
-  await page.goto(url);
-  await page.waitForURL(/\/app\/index\.html/, { timeout: 15_000 });
-  await expect.poll(() => page.textContent('#banner'), { timeout: 15_000 }).not.toContain('Loading');
-}
 
 async function orderCards(page: Page, patient: string): Promise<string[]> {
   await page.goto(`${demo.base}/ehr/`);
@@ -71,7 +55,7 @@ test('fill a PEG and a PHQ-9 on a phone: the dials and the next hook call change
   const app = await context.newPage();
   app.on('pageerror', (e) => void errors.push(e.message));
   app.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
-  await launchApp(app, 'pro-depression', 'view=pro');
+  await launchApp(app, demo.base, 'pro-depression', 'view=pro');
 
   // The board: latest values with bands and dates, a clinically important change, never-measured dimensions say so.
   expect(await dialText(app, 'Mood')).toMatch(/PHQ-9 17 \(moderately severe\), \d{4}-\d\d-\d\d.*worse by 11 since .*clinically important/);

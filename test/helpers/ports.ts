@@ -1,16 +1,5 @@
-import net from 'node:net';
-
 /** A port free on 127.0.0.1 right now (the OS picks it), for a server a test starts itself. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freeLoopbackPort as freePort } from '../../src/tools/temp-postgres.js';
 
 /** Polls `check` until it is true or `ms` have passed; returns its last answer (no fixed sleeps in tests). */
 export async function until(check: () => boolean | Promise<boolean>, ms = 3000, every = 20): Promise<boolean> {

@@ -4,27 +4,14 @@ import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres-store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import type { IssuedCard } from '../../src/store/store.js';
 import { copySqliteToPostgres } from '../../src/tools/sqlite-to-postgres.js';
 import { describePg, freshDatabase } from '../helpers/postgres.js';
+import { issuedCard, NOW } from '../helpers/store-records.js';
 
 /** Moving an SQLite deployment to PostgreSQL: exceptions, feedback and audit records arrive whole, and a second run copies nothing twice. */
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-const NOW = new Date('2026-06-01T12:00:00Z');
-const card = (uuid: string, patientId: string): IssuedCard => ({
-  uuid,
-  serviceId: 'opioid-order-sign',
-  ruleId: 'mme-90-reached',
-  ruleVersion: '1.0.0',
-  patientId,
-  userId: 'Practitioner/1',
-  hookInstance: `h-${uuid}`,
-  issuedAt: NOW,
-  expiresAt: new Date(NOW.getTime() + 86_400_000),
-  suggestionUuids: [],
-  values: { 'mme.total': 120 },
-});
+const card = (uuid: string, patientId: string) => issuedCard(uuid, { patientId, hookInstance: `h-${uuid}`, values: { 'mme.total': 120 } });
 
 describePg('npm run db:sqlite-to-postgres', () => {
   test('copies issued cards, exceptions and feedback; the PostgreSQL store then answers as the SQLite one did; running again adds nothing', async () => {

@@ -4,9 +4,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
 import { openSqliteStore } from '../../../src/store/sqlite-store.js';
-import type { ExceptionOnFile } from '../../../src/clinical/exceptions.js';
 import { until } from '../../helpers/ports.js';
-import type { IssuedCard, Store, StoreUnavailableError } from '../../../src/store/store.js';
+import { exceptionOnFile, issuedCard, NOW } from '../../helpers/store-records.js';
+import type { Store, StoreUnavailableError } from '../../../src/store/store.js';
 
 /**
  * The SQLite store on a real file: issued cards are committed in groups a few
@@ -28,20 +28,7 @@ function open(dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'store-'))) {
   return { store, dataDir, errors, file: path.join(dataDir, 'pain-cds.sqlite') };
 }
 
-const NOW = new Date('2026-06-01T12:00:00Z');
-const card = (uuid: string, patientId = 'p1'): IssuedCard => ({
-  uuid,
-  serviceId: 'opioid-order-sign',
-  ruleId: 'mme-90-reached',
-  ruleVersion: '1.0.0',
-  patientId,
-  userId: 'Practitioner/1',
-  hookInstance: 'h1',
-  issuedAt: NOW,
-  expiresAt: new Date(NOW.getTime() + 86_400_000),
-  suggestionUuids: [],
-  values: { 'mme.total': 120 },
-});
+const card = (uuid: string, patientId = 'p1') => issuedCard(uuid, { patientId, values: { 'mme.total': 120 } });
 /** What another connection (a backup, an auditor) sees in the file. */
 const committedCards = (file: string) => {
   const db = new Database(file, { readonly: true });
@@ -99,20 +86,7 @@ describe('issued cards', () => {
 });
 
 describe('exceptions on file', () => {
-  const exception = (patientId: string): ExceptionOnFile => ({
-    id: `ex-${patientId}`,
-    patientId,
-    topic: 'mme',
-    ruleId: 'mme-90-reached',
-    reasonCode: 'stable-long-term',
-    reasonDisplay: 'Stable long-term therapy',
-    userId: 'Practitioner/1',
-    source: 'feedback',
-    createdAt: NOW,
-    expiresAt: new Date(NOW.getTime() + 90 * 86_400_000),
-    justified: { 'mme.total': 120 },
-    cardUuid: `card-${patientId}`,
-  });
+  const exception = (patientId: string) => exceptionOnFile(patientId);
 
   test('are found for their patient, also after a restart, and not for others', async () => {
     const first = open();

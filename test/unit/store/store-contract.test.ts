@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
-import type { ExceptionOnFile } from '../../../src/clinical/exceptions.js';
 import { openPostgresStore } from '../../../src/store/postgres-store.js';
 import { openSqliteStore } from '../../../src/store/sqlite-store.js';
-import type { FeedbackRecord, IssuedCard, Store } from '../../../src/store/store.js';
+import type { Store } from '../../../src/store/store.js';
 import { freshDatabase, pgAvailable, withClient } from '../../helpers/postgres.js';
+import { exceptionOnFile as exception, feedbackRecord as feedback, issuedCard as card, NOW } from '../../helpers/store-records.js';
 
 /**
  * One contract, every store: the embedded SQLite file (one process, and
@@ -63,49 +63,6 @@ const postgres: Implementation = {
 
 const implementations = [sqlite(false), sqlite(true), ...(pgAvailable ? [postgres] : [])];
 if (!pgAvailable) test.skip('PostgreSQL store contract (PostgreSQL not installed here)', () => undefined);
-
-const NOW = new Date('2026-06-01T12:00:00Z');
-const card = (uuid: string, over: Partial<IssuedCard> = {}): IssuedCard => ({
-  uuid,
-  serviceId: 'opioid-order-sign',
-  ruleId: 'mme-90-reached',
-  ruleVersion: '1.0.0',
-  patientId: 'p1',
-  userId: 'Practitioner/1',
-  userName: 'Dr Who',
-  subject: 'MedicationRequest/d1',
-  hookInstance: 'h1',
-  issuedAt: NOW,
-  expiresAt: new Date(NOW.getTime() + 86_400_000),
-  suggestionUuids: ['s1', 's2'],
-  values: { 'mme.total': 120, nested: { list: [1, 'two'] } },
-  ...over,
-});
-const feedback = (cardUuid: string, over: Partial<FeedbackRecord> = {}): FeedbackRecord => ({
-  cardUuid,
-  serviceId: 'opioid-order-sign',
-  outcome: 'accepted',
-  outcomeTimestamp: NOW,
-  acceptedSuggestions: [],
-  receivedAt: NOW,
-  ...over,
-});
-const exception = (patientId: string, over: Partial<ExceptionOnFile> = {}): ExceptionOnFile => ({
-  id: `ex-${patientId}`,
-  patientId,
-  topic: 'mme',
-  ruleId: 'mme-90-reached',
-  reasonCode: 'stable-long-term',
-  reasonDisplay: 'Stable long-term therapy',
-  userId: 'Practitioner/1',
-  userName: 'Dr Who',
-  source: 'feedback',
-  createdAt: NOW,
-  expiresAt: new Date(NOW.getTime() + 90 * 86_400_000),
-  justified: { 'mme.total': 120 },
-  cardUuid: `card-${patientId}`,
-  ...over,
-});
 
 describe.each(implementations)('store contract: $name', (impl) => {
   test('an issued card is found with every field as recorded, by this connection and another one', async () => {
