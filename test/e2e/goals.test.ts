@@ -101,6 +101,18 @@ test('create a goal with five levels, score it twice: the T-score and the quiet 
   expect(second).toContain('benefit side of the balance has changed');
   await ehr.screenshot({ path: path.join(SHOTS, 'goals-quiet-card.png'), fullPage: true });
 
+  // Deciding together: the patient's stated priority is written on the goal and shown again once the app has re-read it.
+  const sdmSelect = '#sdm select[data-goal]';
+  expect(await app.inputValue(sdmSelect)).toBe('');
+  await app.selectOption(sdmSelect, 'high-priority');
+  const goalPut = app.waitForRequest((r) => /\/fhir\/Goal\/[^/]+$/.test(r.url()) && r.method() === 'PUT');
+  await app.click('#save-priorities');
+  const updated = (await goalPut).postDataJSON() as { priority: { coding: { system: string; code: string }[] }; extension: unknown[] };
+  expect(updated.priority.coding[0]).toMatchObject({ system: 'http://terminology.hl7.org/CodeSystem/goal-priority', code: 'high-priority' });
+  expect(updated.extension).toHaveLength(5);
+  await expect.poll(() => app.textContent('#sdm-result'), { timeout: 10_000 }).toContain("priorities are recorded");
+  await expect.poll(() => app.inputValue(sdmSelect), { timeout: 10_000 }).toBe('high-priority');
+
   // Every control of the new views is labelled.
   const unlabelled = await app.$$eval('#personal-goals input, #personal-goals select, #sdm select, #justify-goals input', (els) => els.filter((e) => !(e as HTMLInputElement).labels?.length).map((e) => e.id || e.outerHTML));
   expect(unlabelled).toEqual([]);
