@@ -72,7 +72,10 @@ export function generatedRuleSet(rulesDir: string, cardsDir: string, count: numb
   const dir = path.join(root, 'rules');
   fs.mkdirSync(dir);
   fs.cpSync(path.join(rulesDir, 'knowledge'), path.join(dir, 'knowledge'), { recursive: true });
-  fs.cpSync(path.join(rulesDir, 'shared-conditions.json'), path.join(dir, 'shared-conditions.json'));
+  // The tables and named parameters the cards and safeguards read come along; only the rules are generated.
+  for (const file of ['shared-conditions.json', 'parameters.json']) fs.cpSync(path.join(rulesDir, file), path.join(dir, file));
+  // No scenarios: generated rules have no expected cards, and the start-up gate then has nothing to run.
+  fs.mkdirSync(path.join(dir, 'tests'));
   const rules = Array.from({ length: count }, (_, i) => {
     const order = i % 2 === 1;
     return {
