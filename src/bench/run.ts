@@ -37,7 +37,8 @@ interface LoadResult {
 }
 
 /** One load run; throughput is completed requests over the time to the last response (see timedLoad). */
-async function load(port: number, pid: number | undefined, endpoint: string, body: string, tokens: string[]): Promise<LoadResult> {
+/** One load run: request i carries token i and body i (bodies repeat when there are fewer of them than tokens). */
+async function load(port: number, pid: number | undefined, endpoint: string, bodies: readonly string[], tokens: string[]): Promise<LoadResult> {
   let next = 0;
   const cpuBefore = cpuTimeMs(pid);
   const { result, seconds } = await timedLoad({
@@ -48,7 +49,10 @@ async function load(port: number, pid: number | undefined, endpoint: string, bod
       {
         method: 'POST',
         path: endpoint,
-        setupRequest: (req) => ({ ...req, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[next++ % tokens.length]}` }, body }),
+        setupRequest: (req) => {
+          const i = next++;
+          return { ...req, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[i % tokens.length]}` }, body: bodies[i % bodies.length] };
+        },
       },
     ],
   });
@@ -102,29 +106,34 @@ async function main(): Promise<void> {
   const table: Record<string, unknown>[] = [];
   const overallPeak = { service: 0, baseline: 0 };
   const results: Record<string, unknown> = {};
-  const runs: { name: string; scenario: ScenarioName; signer: Signer }[] = [
+  // The headline: every request for a patient the service has never seen (no cache keyed on the patient or the body can help).
+  // The same patient called again and again (order-select fires on each edit of an order) is reported apart, last.
+  const runs: { name: string; scenario: ScenarioName; signer: Signer; samePatient?: true }[] = [
     { name: 'order-select small (RS384)', scenario: 'order-select-small', signer: rs.signer },
     { name: 'order-select small (ES384)', scenario: 'order-select-small', signer: es.signer },
     { name: 'order-sign large (RS384)', scenario: 'order-sign-large', signer: rs.signer },
     { name: 'patient-view (RS384)', scenario: 'patient-view', signer: rs.signer },
+    { name: 'order-select small (RS384), same patient', scenario: 'order-select-small', signer: rs.signer, samePatient: true },
   ];
   for (const run of runs) {
     const s = SCENARIOS[run.scenario];
     const endpoint = `/cds-services/${s.serviceId}`;
-    const body = JSON.stringify(s.body());
+    const bodies = (prefix: string, count: number) => (run.samePatient ? [JSON.stringify(s.body())] : Array.from({ length: count }, (_, i) => JSON.stringify(s.body(`${prefix}-${i}`))));
     const svc: LoadResult[] = [];
     const base: LoadResult[] = [];
     // Peak RSS per scenario where the kernel lets it be reset; otherwise the peak since start.
     const perScenarioPeak = resetPeakRss(service.pid) && resetPeakRss(baseline.pid);
     // Unmeasured warm-up of both servers for this scenario (JIT, caches).
     const warmup = await mint(run.signer, endpoint, WARMUP_REQUESTS);
-    await load(servicePort, service.pid, endpoint, body, warmup);
-    await load(baselinePort, baseline.pid, endpoint, body, warmup);
+    const warmupBodies = bodies('warmup', WARMUP_REQUESTS);
+    await load(servicePort, service.pid, endpoint, warmupBodies, warmup);
+    await load(baselinePort, baseline.pid, endpoint, warmupBodies, warmup);
     for (let round = 0; round < ROUNDS; round++) {
-      // Same tokens for both: each process keeps its own jti replay cache.
+      // Same tokens and bodies for both: each process keeps its own jti replay cache.
       const tokens = await mint(run.signer, endpoint, REQUESTS);
-      svc.push(await load(servicePort, service.pid, endpoint, body, tokens));
-      base.push(await load(baselinePort, baseline.pid, endpoint, body, tokens));
+      const roundBodies = bodies(`${run.scenario}-${run.signer.alg}-${round}`, REQUESTS);
+      svc.push(await load(servicePort, service.pid, endpoint, roundBodies, tokens));
+      base.push(await load(baselinePort, baseline.pid, endpoint, roundBodies, tokens));
     }
     const a = merge(svc);
     const b = merge(base);
@@ -168,8 +177,8 @@ async function main(): Promise<void> {
   for (const n of ORDER_SIZES) {
     const endpoint = '/cds-services/opioid-order-sign';
     const body = JSON.stringify(hookRequestFor('order-sign', largeRecord(n), NOW));
-    await load(servicePort, service.pid, endpoint, body, await mint(rs.signer, endpoint, WARMUP_REQUESTS));
-    httpOrders.push(await load(servicePort, service.pid, endpoint, body, await mint(rs.signer, endpoint, scaleRequests)));
+    await load(servicePort, service.pid, endpoint, [body], await mint(rs.signer, endpoint, WARMUP_REQUESTS));
+    httpOrders.push(await load(servicePort, service.pid, endpoint, [body], await mint(rs.signer, endpoint, scaleRequests)));
   }
   service.kill('SIGTERM');
   const httpRules: LoadResult[] = [];
@@ -179,8 +188,8 @@ async function main(): Promise<void> {
     const scaled = await startProcess('dist/src/main.js', { ...common, PORT: String(port), DATA_DIR: path.join(work, `data-rules-${n}`), RULES_DIR: set.rulesDir, CARDS_DIR: set.cardsDir }, 'listening on');
     try {
       const endpoint = '/cds-services/opioid-order-select';
-      await load(port, scaled.pid, endpoint, smallBody, await mint(rs.signer, endpoint, WARMUP_REQUESTS));
-      httpRules.push(await load(port, scaled.pid, endpoint, smallBody, await mint(rs.signer, endpoint, scaleRequests)));
+      await load(port, scaled.pid, endpoint, [smallBody], await mint(rs.signer, endpoint, WARMUP_REQUESTS));
+      httpRules.push(await load(port, scaled.pid, endpoint, [smallBody], await mint(rs.signer, endpoint, scaleRequests)));
     } finally {
       scaled.kill('SIGTERM');
       set.cleanup();
@@ -191,7 +200,7 @@ async function main(): Promise<void> {
   const orders = await scaleOrders(rulesDir, cardsDir, ORDER_SIZES);
   const rules = await scaleRules(rulesDir, cardsDir, RULE_COUNTS);
 
-  console.log(`\nHTTP (${CONNECTIONS} connections, ${ROUNDS} rounds x ${REQUESTS} requests, alternating service and baseline)`);
+  console.log(`\nHTTP (${CONNECTIONS} connections, ${ROUNDS} rounds x ${REQUESTS} requests, alternating service and baseline; a new patient in every request, except the row marked "same patient")`);
   console.table(table);
   console.log(`Prefetch fallback, FHIR server answering in 50 ms: p50 ${fallbackResult.p50.toFixed(1)} ms, max ${fallbackResult.max.toFixed(1)} ms (7 keys fetched in parallel)`);
   console.log(`Peak RSS: service ${rss.service} MB, baseline ${rss.baseline} MB; start-up to first successful hook call: ${startupMs.toFixed(0)} ms`);

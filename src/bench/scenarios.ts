@@ -19,7 +19,7 @@ const OPIOIDS: CompactMedication[] = [
 ];
 
 /** A record with `orders` active medication orders (a few opioids among them), `observations` labs and `conditions` problems. */
-export function largeRecord(orders: number, observations = 30, conditions = 20) {
+export function largeRecord(orders: number, observations = 30, conditions = 20, id = 'large') {
   const medications: CompactMedication[] = Array.from({ length: orders }, (_, i) =>
     i < OPIOIDS.length && orders >= 10 ? { ...OPIOIDS[i]!, id: `active-${i}`, authoredDaysAgo: 400 } : { id: `active-${i}`, display: OTHER_MEDS[i % OTHER_MEDS.length]!, dose: 1, frequency: 1, authoredDaysAgo: 200 },
   );
@@ -30,7 +30,7 @@ export function largeRecord(orders: number, observations = 30, conditions = 20) 
       status: 'final',
       category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
       code: { coding: [{ system: 'http://loinc.org', code: '2345-7', display: 'Glucose' }] },
-      subject: { reference: 'Patient/large' },
+      subject: { reference: `Patient/${id}` },
       effectiveDateTime: new Date(NOW.getTime() - i * 86_400_000).toISOString(),
       valueQuantity: { value: 90 + i, unit: 'mg/dL' },
     })),
@@ -39,16 +39,17 @@ export function largeRecord(orders: number, observations = 30, conditions = 20) 
       id: `problem-${i}`,
       clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
       code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: `M54.${i % 10}`, display: 'Back pain' }] },
-      subject: { reference: 'Patient/large' },
+      subject: { reference: `Patient/${id}` },
     })),
   ];
-  return { id: 'large', cyp2d6: '*1/*4', medications, drafts: [OXY], resources: extra as unknown as Record<string, unknown>[] };
+  return { id, cyp2d6: '*1/*4', medications, drafts: [OXY], resources: extra as unknown as Record<string, unknown>[] };
 }
 
+/** Each scenario's body for one patient id: the same id every time, or a new one per request (a patient the service has never seen). */
 export const SCENARIOS = {
-  'order-select-small': { serviceId: 'opioid-order-select', body: () => hookRequestFor('order-select', { id: 'small', cyp2d6: '*4/*4', drafts: [CODEINE] }, NOW) },
-  'order-sign-large': { serviceId: 'opioid-order-sign', body: () => hookRequestFor('order-sign', largeRecord(50), NOW) },
-  'patient-view': { serviceId: 'opioid-patient-view', body: () => hookRequestFor('patient-view', largeRecord(10), NOW) },
+  'order-select-small': { serviceId: 'opioid-order-select', body: (id = 'small') => hookRequestFor('order-select', { id, cyp2d6: '*4/*4', drafts: [CODEINE] }, NOW) },
+  'order-sign-large': { serviceId: 'opioid-order-sign', body: (id = 'large') => hookRequestFor('order-sign', largeRecord(50, 30, 20, id), NOW) },
+  'patient-view': { serviceId: 'opioid-patient-view', body: (id = 'large') => hookRequestFor('patient-view', largeRecord(10, 30, 20, id), NOW) },
 } as const;
 
 export type ScenarioName = keyof typeof SCENARIOS;
