@@ -1,13 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { describe, inject } from 'vitest';
+import { inject } from 'vitest';
 
 /** The run's PostgreSQL server (test/global-setup.ts); each suite makes its own database on it. */
 export const PG_URL = inject('pgUrl');
 export const PG_PORT = inject('pgPort');
-export const pgAvailable = PG_URL !== '';
-/** `describe` when PostgreSQL is available here, `describe.skip` otherwise (CI fails earlier, in the global setup). */
-export const describePg = pgAvailable ? describe : describe.skip;
 
 /** A new empty database on the test server; returns its URL. */
 export async function freshDatabase(prefix = 't'): Promise<string> {

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test, describe } from 'vitest';
 import pg from 'pg';
 import { startTempPostgres, type TempPostgres } from '../../src/tools/temp-postgres.js';
 import { createTestClient } from '../helpers/client.js';
 import { hookBody } from '../helpers/hooks.js';
-import { describePg, pgAvailable } from '../helpers/postgres.js';
 import { until } from '../helpers/ports.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
@@ -44,7 +43,7 @@ const count = async (sql: string, params: unknown[] = []) => {
   }
 };
 
-describePg('the database away or slow', () => {
+describe('the database away or slow', () => {
   beforeAll(async () => {
     server = await startTempPostgres();
     const clients = { es: await createTestClient('ES384'), rs: await createTestClient('RS384') };
@@ -127,4 +126,3 @@ describePg('the database away or slow', () => {
   }, 60_000);
 });
 
-if (!pgAvailable) test.skip('PostgreSQL fault tests (PostgreSQL not installed here)', () => undefined);

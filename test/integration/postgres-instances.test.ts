@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test, describe } from 'vitest';
 import { createTestClient } from '../helpers/client.js';
 import { hookBody } from '../helpers/hooks.js';
-import { describePg, freshDatabase, withClient } from '../helpers/postgres.js';
+import { freshDatabase, withClient } from '../helpers/postgres.js';
 import { startTestService, type TestService } from '../helpers/service.js';
 
 /**
@@ -37,7 +37,7 @@ const overrideBody = (card: Card, code = 'stable-long-term') => ({
   feedback: [{ card: card.uuid, outcome: 'overridden', overrideReason: { reason: card.overrideReasons!.find((r) => r.code === code) }, outcomeTimestamp: NOW.toISOString() }],
 });
 
-describePg('two instances on one PostgreSQL database', () => {
+describe('two instances on one PostgreSQL database', () => {
   beforeAll(async () => {
     url = await freshDatabase('instances');
     const clients = { es: await createTestClient('ES384'), rs: await createTestClient('RS384') };
@@ -111,7 +111,7 @@ describePg('two instances on one PostgreSQL database', () => {
   });
 });
 
-describePg('a rate limit shared by two instances', () => {
+describe('a rate limit shared by two instances', () => {
   test('a client over its rate on A and B together gets 429 on either; another client is not affected', async () => {
     const dbUrl = await freshDatabase('rate');
     const clients = { es: await createTestClient('ES384'), rs: await createTestClient('RS384') };

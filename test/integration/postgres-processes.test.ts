@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestClient, type TestClient } from '../helpers/client.js';
 import { hookBody } from '../helpers/hooks.js';
 import { freePort, until } from '../helpers/ports.js';
-import { describePg, freshDatabase, withClient } from '../helpers/postgres.js';
+import { freshDatabase, withClient } from '../helpers/postgres.js';
 import { REPO_ROOT } from '../helpers/service.js';
 
 /**
@@ -119,7 +119,7 @@ const oxycodone = { id: 'draft-oxy', rxnorm: '1049683', display: 'Oxycodone Hydr
 const sign = (i: Instance, patientId: string) => call(i, '/cds-services/opioid-order-sign', hookBody('order-sign', { id: patientId, drafts: [oxycodone] }, NOW));
 const accept = (card: Card) => ({ feedback: [{ card: card.uuid, outcome: 'accepted', outcomeTimestamp: new Date().toISOString() }] });
 
-describePg('two instances on PostgreSQL as processes', () => {
+describe('two instances on PostgreSQL as processes', () => {
   test('SIGKILL of A under concurrent feedback: every acknowledged record is on file, and B keeps answering', async () => {
     const url = await freshDatabase('sigkill');
     const env = { DATABASE_URL: url, PG_POOL_MAX: '4' };
@@ -160,7 +160,7 @@ describePg('two instances on PostgreSQL as processes', () => {
 
 describe.each([
   { name: 'SQLite file', env: (): Promise<Record<string, string>> => Promise.resolve({}) },
-  ...(describePg === describe ? [{ name: 'PostgreSQL', env: async (): Promise<Record<string, string>> => ({ DATABASE_URL: await freshDatabase('workers') }) }] : []),
+  { name: 'PostgreSQL', env: async (): Promise<Record<string, string>> => ({ DATABASE_URL: await freshDatabase('workers') }) },
 ])('WORKERS=2 on one host ($name)', ({ env }) => {
   let svc: Instance;
   beforeAll(async () => {

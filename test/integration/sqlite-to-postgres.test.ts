@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, expect, test } from 'vitest';
+import { afterAll, expect, test, describe } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres-store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { copySqliteToPostgres } from '../../src/tools/sqlite-to-postgres.js';
-import { describePg, freshDatabase } from '../helpers/postgres.js';
+import { freshDatabase } from '../helpers/postgres.js';
 import { issuedCard, NOW } from '../helpers/store-records.js';
 
 /** Moving an SQLite deployment to PostgreSQL: exceptions, feedback and audit records arrive whole, and a second run copies nothing twice. */
@@ -13,7 +13,7 @@ const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 const card = (uuid: string, patientId: string) => issuedCard(uuid, { patientId, hookInstance: `h-${uuid}`, values: { 'mme.total': 120 } });
 
-describePg('npm run db:sqlite-to-postgres', () => {
+describe('npm run db:sqlite-to-postgres', () => {
   test('copies issued cards, exceptions and feedback; the PostgreSQL store then answers as the SQLite one did; running again adds nothing', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'to-pg-'));
     dirs.push(dataDir);
