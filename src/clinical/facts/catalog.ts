@@ -114,7 +114,7 @@ export const FACTS = {
   'pro.gad7Total': patient('number', 'The latest GAD-7 total within its validity window; null when none is current.', 11, 'score'),
   'pro.ortRisk': patient('string', 'Risk level of the latest current Opioid Risk Tool total (low risk, moderate risk, high risk); null when none is current.', 'high risk'),
   'pro.mentalHealthFindings': patient('list', 'Current PHQ-9, PHQ-2 and GAD-7 totals at or above their referral parameters and a high-risk ORT, with dates, for people.', ['PHQ-9 14 on 2026-05-01 (10 or more)']),
-  'pro.pegBenefitNotShown': patient('boolean', 'The latest current PEG has not improved by pro.pegImprovementPercent against a PEG at least pro.pegBenefitWindowDays older (within a year).', false),
+  'pro.pegBenefitNotShown': patient('boolean', 'The latest current PEG has not improved by pro.pegImprovementPercent against a PEG at least pro.pegBenefitWindowDays older (within pro.trendWindowDays).', false),
   'pro.pegChangeText': patient('string', 'The two PEG values compared and the change, for people; empty when there is no pair to compare.', 'PEG 7.0 on 2026-01-10, 6.7 on 2026-05-01: 4% better'),
   'exceptionOnFile.mentalHealth': patient('boolean', 'A valid justified exception (behavioural-health care already in place) quiets the mental-health card.', false),
   'exceptionOnFile.mentalHealthText': patient('string', 'Who recorded that behavioural-health care is in place, and until when.', ''),

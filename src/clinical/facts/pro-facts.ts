@@ -17,7 +17,7 @@ export function proPatientFacts(context: PatientContext, k: ProKnowledge, opioid
   const table = k.instruments;
   const now = context.now;
   const readings = proReadings(context.observations, table);
-  const dials = buildDials(readings, table, now);
+  const dials = buildDials(readings, table, now, k.levels.trendWindowDays);
   const longTerm = opioid.therapyDays !== null && opioid.therapyDays >= k.levels.longTermOpioidDays;
   const due = dueInstruments(readings, table, now, { longTermOpioids: longTerm, reassessIntervalDays: k.levels.reassessIntervalDays });
   const current = (id: string) => currentReading(readings, id, now);
@@ -33,7 +33,7 @@ export function proPatientFacts(context: PatientContext, k: ProKnowledge, opioid
     ...(ortRisk === 'high risk' && ort ? [`Opioid Risk Tool ${ort.value} on ${isoDay(ort.date)} (high risk)`] : []),
   ];
   const selfHarm = latestSelfHarm(context, k, now);
-  const peg = pegBenefit(readings, now, { windowDays: k.levels.pegBenefitWindowDays, improvementPercent: k.levels.pegImprovementPercent });
+  const peg = pegBenefit(readings, now, { windowDays: k.levels.pegBenefitWindowDays, improvementPercent: k.levels.pegImprovementPercent, lookbackDays: k.levels.trendWindowDays });
   const raised = dials.filter((d) => d.status === 'current' && (d.level ?? 0) >= 2);
   const dated = dials.filter((d) => d.status === 'dated');
   const measured = dials.some((d) => d.status !== 'never');
@@ -68,7 +68,8 @@ function currentReading(readings: readonly ProReading[], id: string, now: Date):
 
 /** The latest answer to PHQ-9 item 9 within the PHQ-9 validity window (a later answer of 0 replaces an earlier positive one). */
 function latestSelfHarm(context: PatientContext, k: ProKnowledge, now: Date) {
-  const validity = k.instruments.instruments.find((i) => i.selfHarmItem)?.validityDays ?? 365;
+  const validity = k.instruments.instruments.find((i) => i.selfHarmItem)?.validityDays;
+  if (validity === undefined) return undefined;
   const latest = selfHarmAnswers(context.observations, k.instruments).filter((a) => a.date.getTime() <= now.getTime() + DAY).at(-1);
   return latest && now.getTime() - latest.date.getTime() <= validity * DAY ? latest : undefined;
 }

@@ -34,7 +34,7 @@ export interface Dial {
 const DAY = 86_400_000;
 export const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
-export function buildDials(readings: readonly ProReading[], table: ProInstrumentTable, now: Date): Dial[] {
+export function buildDials(readings: readonly ProReading[], table: ProInstrumentTable, now: Date, trendWindowDays: number): Dial[] {
   return table.dimensions.map((dim) => {
     const own = readings.filter((r) => dim.instruments.includes(r.instrument.id) && r.date.getTime() <= now.getTime() + DAY);
     const latest = own[own.length - 1];
@@ -45,7 +45,7 @@ export function buildDials(readings: readonly ProReading[], table: ProInstrument
     const ins = latest.instrument;
     const current = now.getTime() - latest.date.getTime() <= ins.validityDays * DAY;
     const meaning = interpret(ins, latest.value, latest.subscore);
-    const year = own.filter((r) => r.instrument.id === ins.id && now.getTime() - r.date.getTime() <= 365 * DAY);
+    const year = own.filter((r) => r.instrument.id === ins.id && now.getTime() - r.date.getTime() <= trendWindowDays * DAY);
     const trend = year.map((r) => ({ date: isoDay(r.date), value: r.value }));
     const valueText = `${ins.name} ${formatScore(ins, latest.value)} (${meaning.label})`;
     return {
@@ -110,11 +110,11 @@ export function dueInstruments(readings: readonly ProReading[], table: ProInstru
  * improved by `improvementPercent` is information for the prescriber (benefit
  * not shown), never a reason to stop abruptly.
  */
-export function pegBenefit(readings: readonly ProReading[], now: Date, opts: { readonly windowDays: number; readonly improvementPercent: number }): { notShown: boolean; text: string } {
+export function pegBenefit(readings: readonly ProReading[], now: Date, opts: { readonly windowDays: number; readonly improvementPercent: number; readonly lookbackDays: number }): { notShown: boolean; text: string } {
   const peg = readings.filter((r) => r.instrument.id === 'peg');
   const latest = peg.at(-1);
   if (!latest || now.getTime() - latest.date.getTime() > latest.instrument.validityDays * DAY) return { notShown: false, text: '' };
-  const baseline = peg.filter((r) => latest.date.getTime() - r.date.getTime() >= opts.windowDays * DAY && now.getTime() - r.date.getTime() <= 365 * DAY).at(-1);
+  const baseline = peg.filter((r) => latest.date.getTime() - r.date.getTime() >= opts.windowDays * DAY && now.getTime() - r.date.getTime() <= opts.lookbackDays * DAY).at(-1);
   if (!baseline || baseline.value === 0) return { notShown: false, text: '' };
   const percent = Math.round(((baseline.value - latest.value) / baseline.value) * 100);
   const text = `PEG ${formatScore(latest.instrument, baseline.value)} on ${isoDay(baseline.date)}, ${formatScore(latest.instrument, latest.value)} on ${isoDay(latest.date)}: ${percent >= 0 ? `${percent}% better` : `${-percent}% worse`}`;

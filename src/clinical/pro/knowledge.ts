@@ -6,7 +6,7 @@ import type { NonDrugTable, ProInstrumentTable } from './tables.js';
  * The whole-person knowledge compiled once per rule-set load: the instrument
  * and non-drug tables, and the named parameters (rules/parameters.json) the
  * facts use as well as the rules: referral levels, the long-term therapy and
- * reassessment intervals, the PEG improvement that shows benefit.
+ * reassessment intervals, the PEG improvement that shows benefit, the trend window.
  */
 export interface ProKnowledge {
   readonly instruments: ProInstrumentTable;
@@ -21,6 +21,7 @@ export interface ProKnowledge {
     readonly reassessIntervalDays: number;
     readonly pegImprovementPercent: number;
     readonly pegBenefitWindowDays: number;
+    readonly trendWindowDays: number;
   };
 }
 
@@ -32,6 +33,7 @@ const NEEDED = {
   reassessIntervalDays: 'pro.reassessIntervalDays',
   pegImprovementPercent: 'pro.pegImprovementPercent',
   pegBenefitWindowDays: 'pro.pegBenefitWindowDays',
+  trendWindowDays: 'pro.trendWindowDays',
 } as const;
 
 export function compileProKnowledge(

@@ -49,7 +49,7 @@ const obs = (code: string, value: number, date: string, status = 'final') => ({ 
 describe('dials and PEG benefit', () => {
   test('never measured, current and dated dials; entered-in-error values are not read', () => {
     const readings = proReadings([obs('44261-6', 15, '2025-03-01T00:00:00Z'), obs('70274-6', 12, '2026-05-01T00:00:00Z'), obs('70274-6', 21, '2026-05-20T00:00:00Z', 'entered-in-error')], table);
-    const dials = Object.fromEntries(buildDials(readings, table, NOW).map((d) => [d.dimension, d]));
+    const dials = Object.fromEntries(buildDials(readings, table, NOW, 365).map((d) => [d.dimension, d]));
     expect(dials.mood).toMatchObject({ status: 'dated', value: 15, band: 'moderately severe' });
     expect(dials.mood!.text).toMatch(/^dated: PHQ-9 15/);
     expect(dials.anxiety).toMatchObject({ status: 'current', value: 12, band: 'moderate', level: 2 });
@@ -59,12 +59,12 @@ describe('dials and PEG benefit', () => {
 
   test('the STarT Back distress subscore recorded as a component decides the risk group', () => {
     const withComponent = { ...obs('91351-7', 6, '2026-05-01T00:00:00Z'), component: [{ code: { coding: [{ system: 'http://loinc.org', code: '91350-9' }] }, valueQuantity: { value: 4 } }] };
-    const dial = buildDials(proReadings([withComponent], table), table, NOW).find((d) => d.dimension === 'psychosocial');
+    const dial = buildDials(proReadings([withComponent], table), table, NOW, 365).find((d) => d.dimension === 'psychosocial');
     expect(dial).toMatchObject({ band: 'high risk', level: 3 });
   });
 
   test('PEG benefit: less than 30% better over 3 months is "not shown"; 30% or more is shown', () => {
-    const opts = { windowDays: 90, improvementPercent: 30 };
+    const opts = { windowDays: 90, improvementPercent: 30, lookbackDays: 365 };
     const flat = proReadings([obs('91147-9', 7, '2026-01-20T00:00:00Z'), obs('91147-9', 6, '2026-05-20T00:00:00Z')], table);
     const better = proReadings([obs('91147-9', 7, '2026-01-20T00:00:00Z'), obs('91147-9', 4.9, '2026-05-20T00:00:00Z')], table);
     expect(pegBenefit(flat, NOW, opts)).toEqual({ notShown: true, text: 'PEG 7.0 on 2026-01-20, 6.0 on 2026-05-20: 14% better' });
