@@ -6,7 +6,6 @@ import { computePainFacts } from '../clinical/facts/index.js';
 import type { PainKnowledge } from '../clinical/knowledge.js';
 import { goalsForApp } from '../clinical/goals/app-view.js';
 import { mmeHistory } from '../clinical/mme/history.js';
-import { questionnaireFor } from '../clinical/pro/questionnaire.js';
 import type { RuleRuntime } from '../rules/runtime.js';
 import { opioidPatientView } from '../services/opioid-patient-view.js';
 import type { Store } from '../store/store.js';
@@ -44,7 +43,7 @@ export async function patientSummary(request: HookRequest, deps: { rules: RuleRu
     // The whole person: the dials, what is due, non-drug options, and the questionnaires the app renders (from the instrument table).
     pro: {
       ...pick('pro.'),
-      questionnaires: knowledge.pro.instruments.instruments.flatMap((i) => questionnaireFor(knowledge.pro.instruments, i, knowledge.pro.instrumentsVersion) ?? []),
+      questionnaires: knowledge.pro.questionnaires,
       tables: knowledge.pro.dataVersions,
     },
     // Personal goals (GAS): the cards' facts, every goal with its history, the T-score per rater over time, templates and codes.

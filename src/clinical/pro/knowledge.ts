@@ -1,5 +1,7 @@
 import type { KnowledgeTable } from '../../knowledge/table.js';
 import { tableCitation } from '../../knowledge/table.js';
+import type { Questionnaire } from 'fhir/r4';
+import { questionnaireFor } from './questionnaire.js';
 import type { NonDrugTable, ProInstrumentTable } from './tables.js';
 
 /**
@@ -12,6 +14,8 @@ export interface ProKnowledge {
   readonly instruments: ProInstrumentTable;
   readonly nonDrug: NonDrugTable;
   readonly instrumentsVersion: string;
+  /** The Questionnaires the SMART app renders, made once per load from the instrument table. */
+  readonly questionnaires: readonly Questionnaire[];
   readonly dataVersions: readonly string[];
   readonly levels: {
     readonly phq9Referral: number;
@@ -52,6 +56,7 @@ export function compileProKnowledge(
     instruments: instruments.data,
     nonDrug: nonDrug.data,
     instrumentsVersion: instruments.meta.version,
+    questionnaires: instruments.data.instruments.flatMap((i) => questionnaireFor(instruments.data, i, instruments.meta.version) ?? []),
     dataVersions: [tableCitation(instruments.meta), tableCitation(nonDrug.meta)],
     levels,
   };
