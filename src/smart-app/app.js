@@ -24,9 +24,18 @@ function humanName(names) {
   return n?.text ?? [n?.prefix?.join(' '), n?.given?.join(' '), n?.family].filter(Boolean).join(' ');
 }
 
-function renderPgx(c) {
+/** Prefetch keys the service could not read for this summary: what depends on them is unknown, never "none". */
+const MEDICATION_KEYS = ['medicationRequests', 'medicationStatements'];
+
+function renderPgx(c, unreadable) {
   const body = $('pgx-body');
-  if (!c['cyp2d6.hasResult']) return body.append(el('p', 'No CYP2D6 result on file.'));
+  if (!c['cyp2d6.hasResult']) {
+    const text = unreadable.has('observations')
+      ? 'The laboratory results could not be read from the record just now, so whether a CYP2D6 result exists is unknown. Reload to try again.'
+      : 'No CYP2D6 result on file.';
+    return body.append(el('p', text, { class: unreadable.has('observations') ? 'warn' : '' }));
+  }
+  const inhibitorsUnknown = MEDICATION_KEYS.some((k) => unreadable.has(k));
   body.append(
     table(['', ''], [
       ['Result', c['cyp2d6.basis']],
@@ -34,7 +43,7 @@ function renderPgx(c) {
       ['Activity score', c['cyp2d6.activityScore'] ?? 'none'],
       ['Phenotype from genotype', c['cyp2d6.genotypePhenotype']],
       ['Phenotype to act on', c['cyp2d6.phenotype']],
-      ['CYP2D6 inhibitors in use', (c['cyp2d6.inhibitors'] ?? []).join(', ') || 'none'],
+      ['CYP2D6 inhibitors in use', (c['cyp2d6.inhibitors'] ?? []).join(', ') || (inhibitorsUnknown ? 'unknown: the medication list could not be read' : 'none')],
     ]),
   );
   if (c['cyp2d6.phenoconversionNote']) body.append(el('p', c['cyp2d6.phenoconversionNote'], { class: 'warn' }));
@@ -217,7 +226,7 @@ async function main() {
   const practitionerName = userRef ? await client.request(userRef).then((u) => humanName(u.name)).catch(() => '') : '';
   const userText = practitionerName || userRef || 'unknown user';
   $('banner').textContent = `${humanName(p.name) || 'Unknown patient'} · born ${p.birthDate ?? 'unknown'} · ${p.gender ?? ''} · signed in as ${userText}`;
-  renderWholePerson(summary.pro);
+  renderWholePerson(summary.pro, summary.unavailable ?? []);
   const author = userRef.startsWith('Practitioner/') ? { reference: userRef, ...(practitionerName ? { display: practitionerName } : {}) } : undefined;
   const launchedFrom = new URLSearchParams(token.appContext ?? '');
   // Personal goals: whatever is saved, the service recomputes the picture (history, T-scores) from the record.
@@ -225,7 +234,7 @@ async function main() {
   const current = () => summary;
   const refresh = async () => {
     summary = await loadSummary();
-    renderWholePerson(summary.pro);
+    renderWholePerson(summary.pro, summary.unavailable ?? []);
     renderGoals(summary.goals);
     refillScoring();
     renderSdm({ summary: current, client, explain, onSaved: refresh });
@@ -237,7 +246,7 @@ async function main() {
   renderSdm({ summary: current, client, explain, onSaved: refresh });
   renderJustificationGoals(summary.goals);
   setUpQuestionnaires({ pro: summary.pro, client, author, explain, onSaved: refresh });
-  renderPgx(summary.cyp2d6);
+  renderPgx(summary.cyp2d6, new Set(summary.unavailable ?? []));
   renderMme(summary.mme, summary.history, summary.parameters ?? {});
   renderSafeguards(summary.safeguards);
   renderExceptions(summary.exceptions);

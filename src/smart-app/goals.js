@@ -15,12 +15,17 @@ const today = () => new Date().toISOString().slice(0, 10);
 const PRIORITY_SYSTEM = 'http://terminology.hl7.org/CodeSystem/goal-priority';
 const PRIORITIES = [['high-priority', 'High priority'], ['medium-priority', 'Medium priority'], ['low-priority', 'Low priority']];
 
+/** What to say when no goal is listed: none recorded, or the record's goals could not be read (never shown as none). */
+function noGoals(g, none) {
+  return g['goals.known'] === false ? 'The goals could not be read from the record just now, so none are listed; this does not mean there are none. Reload to try again.' : none;
+}
+
 /** Active GAS goals: each with its expected outcome, latest level and history; the T-score per rater, now and over time. */
 export function renderGoals(g) {
   const body = $('goals-body');
   body.replaceChildren();
   const active = g.goals.filter((x) => x.gas && x.active);
-  if (!active.length) body.append(el('p', 'No Goal Attainment Scaling goal yet. Set one with the patient below.', { id: 'no-goals' }));
+  if (!active.length) body.append(el('p', noGoals(g, 'No Goal Attainment Scaling goal yet. Set one with the patient below.'), { id: 'no-goals' }));
   else {
     body.append(
       table(
@@ -191,7 +196,7 @@ export function renderSdm({ summary, client, explain, onSaved }) {
     goalCol.append(label);
     return sel;
   });
-  if (!active.length) goalCol.append(el('p', 'No goals yet.'));
+  if (!active.length) goalCol.append(el('p', noGoals(s.goals, 'No goals yet.')));
   const dialCol = el('div');
   dialCol.append(el('h3', 'Mixing-board dials'));
   const dials = (s.pro?.['pro.dials'] ?? []).filter((d) => d.status !== 'never');
@@ -229,7 +234,7 @@ export function renderJustificationGoals(goals) {
   const box = $('justify-goals');
   box.replaceChildren(el('legend', 'Functional goals this justification rests on'));
   const active = goals.goals.filter((g) => g.active);
-  if (!active.length) box.append(el('p', 'No goals yet: set them with the patient under "Personal goals" first.'));
+  if (!active.length) box.append(el('p', noGoals(goals, 'No goals yet: set them with the patient under "Personal goals" first.')));
   for (const g of active) {
     const label = el('label', undefined, { class: 'inline' });
     label.append(el('input', undefined, { type: 'checkbox', class: 'justify-goal', value: g.ref }), ` ${g.text}${g.gas ? '' : ' (no scale)'}`);

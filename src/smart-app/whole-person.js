@@ -24,9 +24,14 @@ function dial(d) {
   return box;
 }
 
-export function renderWholePerson(pro) {
+export function renderWholePerson(pro, unavailable) {
   const body = document.getElementById('pro-body');
   body.replaceChildren();
+  // Scores live in Observations: if they could not be read, every dial would look "never measured".
+  if (unavailable.includes('observations')) {
+    body.append(el('p', 'The questionnaire scores could not be read from the record just now, so the dials are not shown; this does not mean they were never measured. Reload to try again.', { class: 'warn', id: 'pro-unreadable' }));
+    return;
+  }
   if (pro['pro.selfHarm']) body.append(el('p', `Thoughts of self-harm reported on PHQ-9 item 9: ${pro['pro.selfHarmText']}. Assess safety today and follow the site's crisis pathway.`, { class: 'error', id: 'self-harm' }));
   const board = el('div', undefined, { class: 'board', id: 'board' });
   for (const d of pro['pro.dials'] ?? []) board.append(dial(d));

@@ -119,3 +119,21 @@ test('create a goal with five levels, score it twice: the T-score and the quiet 
   expect(errors).toEqual([]);
   await context.close();
 }, 120_000);
+
+test('goals that could not be read are never shown as no goals', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const app = await context.newPage();
+  // The service's answer when the Goal read failed: goals.known false and nothing listed.
+  await app.route('**/app-api/summary', async (route) => {
+    const res = await route.fetch();
+    const summary = (await res.json()) as { goals: Record<string, unknown> };
+    summary.goals = { ...summary.goals, 'goals.known': false, goals: [] };
+    await route.fulfill({ response: res, json: summary });
+  });
+  await launchApp(app, demo.base, 'mme-stable-80', 'view=goals');
+  const text = await app.textContent('#goals-body');
+  expect(text).toContain('could not be read');
+  expect(text).not.toContain('No Goal Attainment Scaling goal yet');
+  expect(await app.textContent('#justify-goals')).toContain('could not be read');
+  await context.close();
+}, 60_000);

@@ -89,3 +89,25 @@ test('fill a PEG and a PHQ-9 on a phone: the dials and the next hook call change
   await context.close();
   await ehr.close();
 }, 120_000);
+
+test('lab results that could not be read are never shown as none: no "never measured" dials, no "no CYP2D6 result"', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const app = await context.newPage();
+  // The service's answer when the Observation read failed (and the medication list too).
+  await app.route('**/app-api/summary', async (route) => {
+    const res = await route.fetch();
+    const summary = (await res.json()) as { unavailable: string[]; cyp2d6: Record<string, unknown>; pro: Record<string, unknown> };
+    summary.unavailable = ['observations', 'medicationRequests'];
+    summary.cyp2d6 = { ...summary.cyp2d6, 'cyp2d6.hasResult': false };
+    await route.fulfill({ response: res, json: summary });
+  });
+  await launchApp(app, demo.base, 'pro-depression', 'view=pro');
+  const pro = await app.textContent('#pro-body');
+  expect(pro).toContain('could not be read');
+  expect(pro).toContain('does not mean they were never measured');
+  expect(await app.$$('#board .dial')).toHaveLength(0);
+  const pgx = await app.textContent('#pgx-body');
+  expect(pgx).toContain('whether a CYP2D6 result exists is unknown');
+  expect(pgx).not.toContain('No CYP2D6 result on file');
+  await context.close();
+}, 60_000);
