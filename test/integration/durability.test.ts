@@ -44,6 +44,24 @@ describe('database file', () => {
     check.close();
   });
 
+  test('the repeat check at signature reads one patient\'s cards of one service and their feedback by index, never by scanning a table', async () => {
+    const dir = tempDir();
+    await openSqliteStore({ dataDir: dir }).close();
+    const db = new Database(path.join(dir, 'pain-cds.sqlite'), { readonly: true });
+    // The statement of SqliteStore.cardsShown; a scan here grows with every card and feedback the hospital has ever recorded.
+    const plan = db
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT c.rule_id, max(f.outcome = 'overridden') FROM issued_card c LEFT JOIN feedback f ON f.card_uuid = c.uuid
+         WHERE c.patient_id = 'p' AND c.service_id = 's' AND c.issued_at >= 0 GROUP BY c.uuid`,
+      )
+      .all() as { detail: string }[];
+    db.close();
+    const steps = plan.map((p) => p.detail);
+    expect(steps.some((d) => d.includes('issued_card_patient_service'))).toBe(true);
+    expect(steps.some((d) => d.includes('feedback_card'))).toBe(true);
+    expect(steps.filter((d) => /^SCAN/.test(d))).toEqual([]);
+  });
+
   test.each([
     ['a foreign SQLite database', (file: string) => {
       const db = new Database(file);

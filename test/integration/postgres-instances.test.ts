@@ -3,6 +3,7 @@ import { createTestClient } from '../helpers/client.js';
 import { hookBody } from '../helpers/hooks.js';
 import { freshDatabase, withClient } from '../helpers/postgres.js';
 import { startTestService, type TestService } from '../helpers/service.js';
+import { SCHEMA_VERSION } from '../../src/store/postgres/schema.js';
 
 /**
  * Two instances of the service on one PostgreSQL database, as behind a load
@@ -60,7 +61,7 @@ describe('two instances on one PostgreSQL database', () => {
     expect(a.store.kind).toBe('postgres');
     expect((await a.request.get('/healthz')).status).toBe(200);
     expect((await b.request.get('/healthz')).status).toBe(200);
-    expect(await withClient(url, async (c) => (await c.query('SELECT version FROM pain_cds_schema')).rows)).toEqual([{ version: 1 }]);
+    expect(await withClient(url, async (c) => (await c.query('SELECT version FROM pain_cds_schema')).rows)).toEqual([{ version: SCHEMA_VERSION }]);
   });
 
   test('the database password is never logged; the store is named without it', () => {

@@ -71,6 +71,9 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TABLE jti_seen (key TEXT PRIMARY KEY, expires_at BIGINT NOT NULL);
    CREATE INDEX jti_seen_expiry ON jti_seen(expires_at);
    CREATE TABLE rate_bucket (key TEXT PRIMARY KEY, tokens DOUBLE PRECISION NOT NULL, at BIGINT NOT NULL);`,
+  // 2: the repeat check at signature looks up one patient's cards of one service by index (not all of the patient's cards)
+  `CREATE INDEX issued_card_patient_service ON issued_card(patient_id, service_id, issued_at);
+   DROP INDEX issued_card_patient;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -76,6 +76,11 @@ export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE jti_seen (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
    CREATE INDEX jti_seen_expiry ON jti_seen(expires_at);
    CREATE TABLE rate_bucket (key TEXT PRIMARY KEY, tokens REAL NOT NULL, at INTEGER NOT NULL);`,
+  // 5: the repeat check at signature looks up one patient's cards of one service, and their feedback, by index
+  //    (before, it walked all of the patient's cards and scanned the feedback table once per card)
+  `CREATE INDEX issued_card_patient_service ON issued_card(patient_id, service_id, issued_at);
+   DROP INDEX issued_card_patient;
+   CREATE INDEX feedback_card ON feedback(card_uuid);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
