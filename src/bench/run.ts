@@ -18,7 +18,9 @@ import { fallbackPatient, largeRecord, NOW, SCENARIOS, type ScenarioName } from 
  * clinical path, scaling runs, start-up and reload times. Prints a table and
  * writes bench-results/<time>.json. Environment: BENCH_ROUNDS (3),
  * BENCH_REQUESTS (2000 per run), BENCH_CONNECTIONS (20), BENCH_QUICK=1,
- * BENCH_CPU_PROF=1 (CPU profile of the service during the HTTP runs).
+ * BENCH_CPU_PROF=1 (CPU profile of the service during the HTTP runs),
+ * BENCH_ONLY=<text> (only the HTTP rows whose name contains it, nothing
+ * else: for a profile of one scenario).
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (process.env.BENCH_QUICK ? 1 : 3));
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? (process.env.BENCH_QUICK ? 500 : 2000));
@@ -90,7 +92,7 @@ async function main(): Promise<void> {
   const startupToken = (await mint(rs.signer, '/cds-services/opioid-order-select', 200))!;
   const t0 = performance.now();
   // BENCH_CPU_PROF=1: the service writes a V8 CPU profile of the whole HTTP run to bench-results/profiles/.
-  const profileArgs = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench-results', 'profiles')}`] : [];
+  const profileArgs = [...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${path.join(ROOT, "bench-results", "profiles")}`] : []), ...(process.env.BENCH_SERVICE_NODE_ARGS?.split(" ").filter(Boolean) ?? [])];
   const service = await startProcess('dist/src/main.js', { ...common, PORT: String(servicePort), DATA_DIR: path.join(work, 'data') }, 'listening on', profileArgs);
   const smallBody = JSON.stringify(SCENARIOS['order-select-small'].body());
   let startupMs = 0;
@@ -115,7 +117,9 @@ async function main(): Promise<void> {
     { name: 'patient-view (RS384)', scenario: 'patient-view', signer: rs.signer },
     { name: 'order-select small (RS384), same patient', scenario: 'order-select-small', signer: rs.signer, samePatient: true },
   ];
+  const only = process.env.BENCH_ONLY;
   for (const run of runs) {
+    if (only && !run.name.includes(only)) continue;
     const s = SCENARIOS[run.scenario];
     const endpoint = `/cds-services/${s.serviceId}`;
     const bodies = (prefix: string, count: number) => (run.samePatient ? [JSON.stringify(s.body())] : Array.from({ length: count }, (_, i) => JSON.stringify(s.body(`${prefix}-${i}`))));
@@ -144,6 +148,13 @@ async function main(): Promise<void> {
     table.push({ scenario: run.name, 'service req/s': a.rps, 'baseline req/s': b.rps, ratio: (a.rps / b.rps).toFixed(2), 'CPU ms/req': a.cpuMsPerRequest?.toFixed(2) ?? 'n/a', 'baseline CPU ms/req': b.cpuMsPerRequest?.toFixed(2) ?? 'n/a', 'p50 ms': a.p50.toFixed(1), 'p99 ms': a.p99.toFixed(1), 'max ms': a.max.toFixed(0), 'baseline p99 ms': b.p99.toFixed(1), [perScenarioPeak ? 'peak RSS MB' : 'peak RSS MB since start']: `${peak.service} / ${peak.baseline}`, errors: a.errors + b.errors });
   }
 
+  if (only) {
+    console.table(table);
+    for (const p of [service, baseline]) p.kill('SIGTERM');
+    fhirServer.close();
+    await new Promise((r) => setTimeout(r, 1000));
+    process.exit(0);
+  }
   // Prefetch fallback: every key fetched from a FHIR server that answers in 50 ms.
   const fallbackLatencies: number[] = [];
   const fallbackTokens = await mint(rs.signer, '/cds-services/opioid-order-select', 60);
