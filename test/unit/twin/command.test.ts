@@ -19,7 +19,7 @@ describe('the what-if request and output', () => {
     expect(out.parent.auc24).toBeGreaterThan(0);
     expect(out.active.cmax).toBeGreaterThan(0);
     expect(out.effectiveActivityScore).toBe(0); // paroxetine, strong: x 0
-    expect(out.modelVersions[0]).toMatch(/^pk-models@.+#codeine-morphine@1\.0\.0$/);
+    expect(out.modelVersions[0]).toMatch(/^pk-models@.+#codeine-morphine@1\.1\.0$/);
     expect(out.modelVersions).toContain(`cyp2d6-inhibitors@${K.cyp2d6Meta[2]!.version}`);
     expect(out.series.timeHours).toHaveLength(out.series.parent.length);
     expect(out.series.timeHours.at(-1)).toBe(72);
