@@ -50,7 +50,7 @@ export async function patientSummary(request: HookRequest, deps: { rules: RuleRu
     // Personal goals (GAS): the cards' facts, every goal with its history, the T-score per rater over time, templates and codes.
     goals: { ...pick('goals.'), ...goalsForApp(context, knowledge.gas.table, knowledge.gas.version) },
     // The what-if twin: kidney and liver function as the record gives them (shown with each model's limits, never applied).
-    twin: twinRecordFacts(context, knowledge.twin.pk.data),
+    twin: twinRecordFacts(context, knowledge.twin.pk.data, knowledge.cyp2d6.inhibitors.data),
     unavailable: [...prefetch.unavailable, ...onFile.unavailable].map((u) => u.key),
     // The dose levels the rules use (rules/parameters.json), for the chart.
     parameters: Object.fromEntries([...deps.rules.data.parameters].map(([name, p]) => [name, p.value])),

@@ -1,4 +1,6 @@
-import type { Condition, Observation } from 'fhir/r4';
+import type { Condition, MedicationRequest, MedicationStatement, Observation } from 'fhir/r4';
+import { isActiveUse, type MedicationResolver } from '../medication.js';
+import { findInhibitors, type InhibitorTable } from '../pgx/index.js';
 import type { PkModelTable } from './models.js';
 
 /**
@@ -11,6 +13,8 @@ import type { PkModelTable } from './models.js';
 export interface TwinRecordFacts {
   readonly eGFR: { readonly known: boolean; readonly value: number | null; readonly unit: string | null; readonly date: string | null; readonly code: string | null; readonly display: string | null };
   readonly liver: { readonly known: boolean; readonly status: 'cirrhosis' | 'none-recorded' | 'unknown'; readonly conditions: readonly string[] };
+  /** Active CYP2D6 inhibitors by name (as the what-if request takes them); known false when the medication lists could not be read. */
+  readonly inhibitors: { readonly known: boolean; readonly names: readonly string[] };
   readonly codes: { readonly eGFR: readonly string[]; readonly cirrhosis: readonly string[] };
 }
 
@@ -36,11 +40,23 @@ function isCirrhosis(c: Condition, codes: PkModelTable['record']['cirrhosis']['c
   return (c.code?.coding ?? []).some((coding) => codes.some((k) => coding.system === k.system && coding.code !== undefined && (k.match === 'exact' ? coding.code === k.code : coding.code.startsWith(k.code))));
 }
 
-export function twinRecordFacts(input: { observations: readonly Observation[]; conditions: readonly Condition[]; unavailable: readonly { key: string }[] }, table: PkModelTable): TwinRecordFacts {
+export interface TwinRecordInput {
+  readonly observations: readonly Observation[];
+  readonly conditions: readonly Condition[];
+  readonly medicationRequests: readonly MedicationRequest[];
+  readonly medicationStatements: readonly MedicationStatement[];
+  readonly resolveMedication?: MedicationResolver;
+  readonly unavailable: readonly { key: string }[];
+}
+
+export function twinRecordFacts(input: TwinRecordInput, table: PkModelTable, inhibitorTable: InhibitorTable): TwinRecordFacts {
   const unreadable = new Set(input.unavailable.map((u) => u.key));
   const labsKnown = !unreadable.has('observations');
   const conditionsKnown = !unreadable.has('conditions');
   const e = eGFRFrom(input.observations, table.record.eGFR);
+  const active = [...input.medicationRequests, ...input.medicationStatements].filter(isActiveUse);
+  const inhibitors = findInhibitors(active, inhibitorTable, input.resolveMedication).map((i) => i.name);
+  const medsKnown = !unreadable.has('medicationRequests') && !unreadable.has('medicationStatements');
   const cirrhosis = input.conditions.filter((c) => isCirrhosis(c, table.record.cirrhosis.codes));
   return {
     eGFR: { known: labsKnown || e !== null, value: e?.value ?? null, unit: e?.unit ?? null, date: e?.date ?? null, code: e?.code ?? null, display: e?.display ?? null },
@@ -49,6 +65,7 @@ export function twinRecordFacts(input: { observations: readonly Observation[]; c
       status: cirrhosis.length > 0 ? 'cirrhosis' : conditionsKnown ? 'none-recorded' : 'unknown',
       conditions: cirrhosis.map((c) => c.code?.text ?? c.code?.coding?.[0]?.display ?? c.code?.coding?.[0]?.code ?? 'cirrhosis'),
     },
+    inhibitors: { known: medsKnown, names: [...new Set(inhibitors)] },
     codes: { eGFR: table.record.eGFR.codes, cirrhosis: table.record.cirrhosis.codes.map((c) => `${c.system}|${c.code}${c.match === 'prefix' ? '*' : ''}`) },
   };
 }

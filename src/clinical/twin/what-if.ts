@@ -4,7 +4,7 @@ import { tableCitation, type KnowledgeTable } from '../../knowledge/table.js';
 import { identifyOpioid, orderMme, type MmeKnowledge } from '../mme/index.js';
 import { analgesicImpact, type RecommendationTable } from '../pgx/index.js';
 import { armExposureNote } from './exposure-note.js';
-import { findModel, ILLUSTRATION_LABEL, runTwin, type TwinKnowledge, type TwinOutput } from './run.js';
+import { findModel, ILLUSTRATION_LABEL, runTwin, TwinInputError, type TwinKnowledge, type TwinOutput } from './run.js';
 import { resolveCyp2d6 } from './cyp2d6.js';
 import type { PkModel } from './models.js';
 import { significant } from './simulate.js';
@@ -91,6 +91,15 @@ export function whatIf(request: WhatIfRequest, knowledge: WhatIfKnowledge) {
   const cyp = patient.cyp2d6 ? resolveCyp2d6(patient.cyp2d6, patient.inhibitors, knowledge.cyp2d6, knowledge.pk.data.cyp2d6) : undefined;
   const impacts = cyp ? analgesicImpact(cyp.phenotypeCode, knowledge.recommendations.data) : [];
   const regimens = request.regimens.map((r, index) => {
+    try {
+      return compareOne(r, index);
+    } catch (e) {
+      // Which regimen: the field of the request, e.g. regimens.1.doseMg.
+      if (e instanceof TwinInputError) throw new TwinInputError(`regimens.${index}.${e.field}`, e.message.slice(e.field.length + 2));
+      throw e;
+    }
+  });
+  function compareOne(r: WhatIfRequest['regimens'][number], index: number) {
     const model = findModel(knowledge.pk.data, r.drug);
     const common = { drug: r.drug, doseMg: r.doseMg, intervalHours: r.intervalHours, days: request.days, weightKg: patient.weightKg, outputEveryHours: 0.5 };
     const out = runTwin({ ...common, inhibitors: patient.inhibitors, ...(patient.cyp2d6 ? { cyp2d6: patient.cyp2d6 } : {}) }, knowledge);
@@ -128,7 +137,7 @@ export function whatIf(request: WhatIfRequest, knowledge: WhatIfKnowledge) {
       limitations: out.limitations,
       warnings: out.warnings,
     };
-  });
+  }
   const versions = new Set<string>([tableCitation(knowledge.recommendations.meta), ...regimens.flatMap((r) => [`${tableCitation(knowledge.pk.meta)}#${r.model.id}@${r.model.version}`]), ...knowledge.cyp2d6Meta.map(tableCitation)]);
   return {
     label: ILLUSTRATION_LABEL,
