@@ -6,7 +6,7 @@ import { analgesicImpact, type RecommendationTable } from '../pgx/index.js';
 import { armExposureNote } from './exposure-note.js';
 import { findModel, ILLUSTRATION_LABEL, runTwin, TwinInputError, type TwinKnowledge, type TwinOutput } from './run.js';
 import { resolveCyp2d6 } from './cyp2d6.js';
-import type { PkModel } from './models.js';
+import type { PkModel, PkModelTable } from './models.js';
 import { significant } from './simulate.js';
 import { regimenSentences } from './what-if-text.js';
 
@@ -156,3 +156,19 @@ export function whatIf(request: WhatIfRequest, knowledge: WhatIfKnowledge) {
 }
 
 export type WhatIfOutput = ReturnType<typeof whatIf>;
+
+/** What the app's what-if form needs of each model: the drug, its active moiety, the dose form and the label's example regimen. */
+export function twinModelsForApp(table: PkModelTable) {
+  return {
+    label: ILLUSTRATION_LABEL,
+    models: table.models.map((m) => ({
+      drug: m.drug,
+      parent: m.parent.name,
+      active: m.metabolite?.name ?? m.parent.name,
+      cyp2d6Dependent: Boolean(m.metabolite),
+      doseForm: m.doseForm.name,
+      exampleRegimen: m.exampleRegimen,
+      doseLimits: { maxSingleMg: m.doseLimits.maxSingleMg, maxDailyMg: m.doseLimits.maxDailyMg },
+    })),
+  };
+}
