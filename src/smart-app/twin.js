@@ -28,7 +28,6 @@ function fillPatient(summary) {
   const score = recordScore(cyp);
   const unreadable = new Set(summary.unavailable ?? []);
   $('twin-score').value = score ?? '';
-  $('twin-score').dataset.record = score ?? '';
   $('twin-score-note').textContent = cyp['cyp2d6.hasResult']
     ? `From the record: ${cyp['cyp2d6.diplotype'] ?? 'phenotype only'}, activity score ${cyp['cyp2d6.activityScore'] ?? 'not given'} (${cyp['cyp2d6.genotypePhenotype'] ?? 'phenotype unknown'}).`
     : unreadable.has('observations')

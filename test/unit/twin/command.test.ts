@@ -24,6 +24,9 @@ describe('the what-if request and output', () => {
     expect(out.series.timeHours).toHaveLength(out.series.parent.length);
     expect(out.series.timeHours.at(-1)).toBe(72);
     expect(out.limitations.join(' ')).toMatch(/Renal impairment \(eGFR\) and hepatic impairment are not modelled/);
+    // The sources give no analgesic or toxic range: said, not invented.
+    expect(out.referenceRanges).toMatchObject({ analgesic: null, toxic: null });
+    expect(out.renalHepatic.renal).toMatch(/morphine-6-glucuronide/);
   });
 
   test('a diplotype and a phenotype are read with the project CYP2D6 tables; a moderate inhibitor halves the score', () => {

@@ -1,6 +1,6 @@
 import type { Condition, MedicationStatement, Observation } from 'fhir/r4';
 import { describe, expect, test } from 'vitest';
-import { armExposureNote, regimenSentences, TwinInputError, twinRecordFacts, whatIf, whatIfRequestSchema, type TwinRecordInput } from '../../../src/clinical/twin/index.js';
+import { armExposureNote, parsePkModelsTable, regimenSentences, TwinInputError, twinRecordFacts, whatIf, whatIfRequestSchema, type TwinRecordInput } from '../../../src/clinical/twin/index.js';
 import { loadKnowledge } from '../../helpers/knowledge.js';
 import { K } from './knowledge.js';
 
@@ -135,5 +135,29 @@ describe('twinRecordFacts', () => {
 
   test('active CYP2D6 inhibitors by name', () => {
     expect(facts({ medicationStatements: [paroxetine] }).inhibitors).toEqual({ known: true, names: ['paroxetine'] });
+  });
+});
+
+describe('pk-models.json: ranges, limits and cut-offs are cited or refused', () => {
+  const json = () => JSON.parse(JSON.stringify({ meta: K.pk.meta, data: K.pk.data })) as { meta: unknown; data: typeof table };
+
+  test('the repository table parses; every model states its ranges (or that the sources give none) and its kidney and liver limits', () => {
+    for (const m of table.models) {
+      expect(m.referenceRanges.note.length).toBeGreaterThan(20);
+      expect(m.renalHepatic.renal).toMatch(/does not account for reduced kidney function/);
+      expect(m.renalHepatic.hepatic).toMatch(/does not account for liver disease/);
+    }
+  });
+
+  test('an uncited kidney source, an exposure cut-off on the wrong side of 1, or a range without a source are refused', () => {
+    const uncited = json();
+    uncited.data.models[0]!.renalHepatic.sources.push('someone2030');
+    expect(() => parsePkModelsTable(uncited)).toThrow(/someone2030/);
+    const wrong = json();
+    (wrong.data.exposureNotes.lowFraction as { value: number }).value = 1.5;
+    expect(() => parsePkModelsTable(wrong)).toThrow(/lowFraction must be below 1/);
+    const invented = json() as { data: { models: { referenceRanges: Record<string, unknown> }[] } };
+    invented.data.models[0]!.referenceRanges.analgesic = { low: 10, high: 100, unit: 'ng/mL' };
+    expect(() => parsePkModelsTable(invented)).toThrow();
   });
 });
