@@ -7,6 +7,8 @@ import { parsePaediatricTable, type PaediatricParameters } from './pgx/paediatri
 import { parseGasTable, type GasTable } from './goals/tables.js';
 import { compileProKnowledge, type ProKnowledge } from './pro/knowledge.js';
 import { parseNonDrugTable, parseProInstrumentsTable } from './pro/tables.js';
+import { parsePkModelsTable, type PkModelTable } from './twin/models.js';
+import type { WhatIfKnowledge } from './twin/what-if.js';
 import { assertValueSets, compileValueSets, parseValueSetTable, REQUIRED_VALUE_SETS, type ValueSetTable, type ValueSets } from './valuesets.js';
 
 /**
@@ -28,6 +30,8 @@ export interface PainKnowledge {
   /** Goal Attainment Scaling (HL7 PCO IG codes, level values, ρ, weighting, templates) and its id@version. */
   readonly gas: { readonly table: GasTable; readonly version: string };
   readonly dataVersions: { readonly cyp2d6: string; readonly mme: readonly string[] };
+  /** The pharmacokinetic what-if twin (pk-models.json) with the CYP2D6, CPIC and MME tables it uses. */
+  readonly twin: WhatIfKnowledge;
 }
 
 /** The tables this domain needs, by id, with the parser that validates each one. */
@@ -48,6 +52,7 @@ export const PAIN_TABLE_PARSERS = {
   'pro-instruments': parseProInstrumentsTable,
   'nondrug-options': parseNonDrugTable,
   'gas-goals': parseGasTable,
+  'pk-models': parsePkModelsTable,
 } as const;
 
 function table<T>(tables: KnowledgeTables, id: keyof typeof PAIN_TABLE_PARSERS): KnowledgeTable<T> {
@@ -86,6 +91,13 @@ export function compilePainKnowledge(tables: KnowledgeTables, parameters: Readon
       const t = table<GasTable>(tables, 'gas-goals');
       return { table: t.data, version: tableCitation(t.meta) };
     })(),
+    twin: {
+      pk: table<PkModelTable>(tables, 'pk-models'),
+      cyp2d6: { activity: cyp2d6.activity.data, phenotypes: cyp2d6.phenotypes.data, inhibitors: cyp2d6.inhibitors.data },
+      cyp2d6Meta: [cyp2d6.activity.meta, cyp2d6.phenotypes.meta, cyp2d6.inhibitors.meta],
+      mme,
+      recommendations: cyp2d6.recommendations,
+    },
     dataVersions: {
       cyp2d6: [cyp2d6.activity.meta, cyp2d6.phenotypes.meta, cyp2d6.inhibitors.meta].map(tableCitation).join(', '),
       mme: [...factorSets.map((s) => tableCitation(s.meta)), mme.productsVersion, tableCitation(valueSetTable.meta), tableCitation(mme.tolerance.meta), tableCitation(mme.safety.meta)],

@@ -6,6 +6,8 @@ import { computePainFacts } from '../clinical/facts/index.js';
 import type { PainKnowledge } from '../clinical/knowledge.js';
 import { goalsForApp } from '../clinical/goals/app-view.js';
 import { mmeHistory } from '../clinical/mme/history.js';
+import { twinRecordFacts } from '../clinical/twin/record.js';
+import { twinModelsForApp } from '../clinical/twin/what-if.js';
 import type { RuleRuntime } from '../rules/runtime.js';
 import { opioidPatientView } from '../services/opioid-patient-view.js';
 import type { Store } from '../store/store.js';
@@ -48,6 +50,8 @@ export async function patientSummary(request: HookRequest, deps: { rules: RuleRu
     },
     // Personal goals (GAS): the cards' facts, every goal with its history, the T-score per rater over time, templates and codes.
     goals: { ...pick('goals.'), ...goalsForApp(context, knowledge.gas.table, knowledge.gas.version) },
+    // The what-if twin: kidney and liver function as the record gives them (shown with each model's limits, never applied).
+    twin: { ...twinRecordFacts(context, knowledge.twin.pk.data, knowledge.cyp2d6.inhibitors.data), ...twinModelsForApp(knowledge.twin.pk.data) },
     unavailable: [...prefetch.unavailable, ...onFile.unavailable].map((u) => u.key),
     // The dose levels the rules use (rules/parameters.json), for the chart.
     parameters: Object.fromEntries([...deps.rules.data.parameters].map(([name, p]) => [name, p.value])),

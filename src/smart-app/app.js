@@ -5,6 +5,7 @@
 import { decodeJwt } from './vendor/jose/index.js';
 import { renderGoals, renderJustificationGoals, renderSdm, setUpGoalEditor, setUpScoring } from './goals.js';
 import { renderWholePerson, setUpQuestionnaires } from './whole-person.js';
+import { setUpTwin } from './twin.js';
 import { $, el, table } from './dom.js';
 
 const FORM_KEY = 'pain-app-justification';
@@ -247,6 +248,8 @@ async function main() {
   renderJustificationGoals(summary.goals);
   setUpQuestionnaires({ pro: summary.pro, client, author, explain, onSaved: refresh });
   renderPgx(summary.cyp2d6, new Set(summary.unavailable ?? []));
+  // What if (the pharmacokinetic twin): opened with view=twin&drug=...&alternatives=... from the CYP2D6 card.
+  setUpTwin({ summary, token: token.access_token, launchedFrom });
   renderMme(summary.mme, summary.history, summary.parameters ?? {});
   renderSafeguards(summary.safeguards);
   renderExceptions(summary.exceptions);

@@ -142,6 +142,8 @@ export const FACTS = {
   'order.isPainOpioid': order('boolean', 'An opioid for pain (buprenorphine for opioid use disorder is not).', true),
   'order.longActing': order('boolean', 'Extended-release or long-acting product (ER, 12/24 HR, transdermal, methadone).', false),
   'order.mme': order('number', 'Daily MME of this order; null when it cannot be computed.', 9, 'MME/day'),
+  'order.doseMg': order('number', 'mg of the opioid ingredient (as labelled, e.g. codeine phosphate) per administration of a single-ingredient oral opioid order with a fixed dose; null otherwise. For the what-if view\'s link.', 30, 'mg'),
+  'order.intervalHours': order('number', 'Hours between administrations of the order (24 / administrations a day); null when the sig does not say.', 6, 'h'),
   'order.toleranceRequired': order('boolean', 'The FDA label restricts this product or strength to opioid-tolerant patients (rules/knowledge/opioid-tolerance.json).', false),
   'order.erLaSummary': order('string', 'Summary line of the ER/LA card for this order (label restriction first, else the opioid-naive advice).', 'Prefer an immediate-release opioid to long-acting oxycodone: no recent opioid use on record'),
   'order.erLaNote': order('string', 'Detail of the ER/LA card for this order, with the patient\'s tolerance or recent use.', ''),

@@ -1,7 +1,7 @@
 import type { MedicationRequest, MedicationStatement } from 'fhir/r4';
 import type { PainKnowledge } from '../knowledge.js';
 import { drugName, isActiveUse } from '../medication.js';
-import { assessTolerance, computeMmeSummary, identifyOpioid, toleranceRestriction, type MmeSummary, type ToleranceStatus } from '../mme/index.js';
+import { administrationsPerDay, amountPerAdministration, assessTolerance, computeMmeSummary, doseOf, identifyOpioid, toleranceRestriction, type MmeSummary, type ToleranceStatus } from '../mme/index.js';
 import { isBreastfeeding, overdoseRiskConditions, toleranceLossEvent } from '../overdose-risk.js';
 import type { PatientContext } from '../patient-context.js';
 import { ageInYears, cnsDepressants, daysBetween, daysSupply, hasRecord, lastPdmpReview, mmeScopeExclusions, naloxoneOnHand } from '../safeguards.js';
@@ -196,7 +196,21 @@ export function mmeOrderFacts(order: MedicationRequest, summary: MmeSummary, con
     'order.isPainOpioid': id.kind !== 'not-opioid' && !id.oudTreatment,
     'order.longActing': id.kind === 'opioid' && id.longActing,
     'order.mme': row?.mme ?? null,
+    ...orderRegimen(order, id),
     ...erLaFacts(order, id, ingredient, context, k),
+  };
+}
+
+/** Dose per administration (mg of the labelled ingredient) and interval of the order's first dosage, for the what-if link; null when either is not plain. */
+function orderRegimen(order: MedicationRequest, id: ReturnType<typeof identifyOpioid>): Pick<OrderFacts, 'order.doseMg' | 'order.intervalHours'> {
+  const dosage = order.dosageInstruction?.length === 1 ? order.dosageInstruction[0] : undefined;
+  const perDay = dosage ? administrationsPerDay(dosage) : undefined;
+  const quantity = dosage ? doseOf(dosage) : undefined;
+  const component = id.kind === 'opioid' && id.components.length === 1 ? id.components[0] : undefined;
+  const amount = quantity && component ? amountPerAdministration(quantity, component, id.kind === 'opioid' && id.combination) : undefined;
+  return {
+    'order.doseMg': typeof amount === 'object' && amount.unit === 'mg' ? Math.round(amount.value * 1000) / 1000 : null,
+    'order.intervalHours': perDay && perDay > 0 ? Math.round((24 / perDay) * 1000) / 1000 : null,
   };
 }
 

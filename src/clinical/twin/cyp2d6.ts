@@ -1,5 +1,5 @@
 import type { MedicationStatement } from 'fhir/r4';
-import { describeScore, findInhibitors, multiplyScore, phenotypeFromReport, phenotypeFromScore, scoreDiplotype, type ActivityScore, type ActivityValues, type InhibitorTable, type PhenotypeTable } from '../pgx/index.js';
+import { describeScore, findInhibitors, multiplyScore, phenotypeFromReport, phenotypeFromScore, scoreDiplotype, type ActivityScore, type PhenotypeCode, type ActivityValues, type InhibitorTable, type PhenotypeTable } from '../pgx/index.js';
 import type { PkModelTable } from './models.js';
 
 /**
@@ -26,6 +26,8 @@ export interface EffectiveCyp2d6 {
   readonly effectiveActivityScore: number;
   /** Phenotype to act on (after phenoconversion). */
   readonly phenotype: string;
+  /** Its CPIC code (UM, NM, IM, PM, Indeterminate): the key of the CPIC advice. */
+  readonly phenotypeCode: PhenotypeCode;
   readonly notes: readonly string[];
 }
 
@@ -71,6 +73,7 @@ export function resolveCyp2d6(spec: Cyp2d6Spec | undefined, inhibitorNames: read
   const multiplier = strongest ? tables.phenotypes.phenoconversion[strongest.strength] : 1;
   const effective = multiplyScore(score, multiplier);
   if (effective.kind === 'indeterminate') throw new Cyp2d6InputError('cyp2d6', effective.reason);
+  const call = phenotypeFromScore(effective, tables.phenotypes);
   if (strongest) notes.push(`${strongest.name} (${strongest.strength} inhibitor): activity score x ${multiplier}. ${tables.phenotypes.phenoconversion.note}`);
   return {
     given: spec ?? 'none',
@@ -80,7 +83,8 @@ export function resolveCyp2d6(spec: Cyp2d6Spec | undefined, inhibitorNames: read
     inhibitorsNotListed,
     multiplier,
     effectiveActivityScore: effective.value,
-    phenotype: phenotypeFromScore(effective, tables.phenotypes).display,
+    phenotype: call.display,
+    phenotypeCode: call.code,
     notes,
   };
 }

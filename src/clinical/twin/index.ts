@@ -4,3 +4,7 @@ export * from './models.js';
 export * from './rk4.js';
 export * from './run.js';
 export * from './simulate.js';
+export * from './exposure-note.js';
+export * from './record.js';
+export * from './what-if.js';
+export * from './what-if-text.js';

@@ -30,6 +30,9 @@ const metaboliteSchema = z
   .object({ ...disposition, cyp2d6FractionAtReference: parameter, residualAtScore0: parameter, fractionReachingCirculation: parameter })
   .strict();
 
+const range = z.object({ low: z.number().nonnegative(), high: z.number().positive(), unit: z.literal('ng/mL'), source: z.string().min(1) }).strict();
+const cutOff = z.object({ value: z.number().positive(), source: z.string().min(1), note: z.string().min(1) }).strict();
+
 const modelSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9-]+$/),
@@ -40,6 +43,13 @@ const modelSchema = z
     doseLimits: z.object({ maxSingleMg: z.number().positive(), maxDailyMg: z.number().positive(), source: z.string().min(1) }).strict(),
     parent: parentSchema,
     metabolite: metaboliteSchema.optional(),
+    /** Product name for the project's MME functions ({doseMg} is replaced). */
+    productText: z.string().includes('{doseMg}'),
+    exampleRegimen: z.object({ doseMg: z.number().positive(), intervalHours: z.number().positive(), source: z.string().min(1) }).strict(),
+    /** Analgesic and toxic plasma ranges of the active moiety as the sources give them; null = the sources give none (said in `note`). */
+    referenceRanges: z.object({ analgesic: range.nullable(), toxic: range.nullable(), note: z.string().min(1) }).strict(),
+    /** What the model does not cover about kidney and liver function, in words, with sources. */
+    renalHepatic: z.object({ renal: z.string().min(1), hepatic: z.string().min(1), sources: z.array(z.string().min(1)).min(1) }).strict(),
     limitations: z.array(z.string().min(1)).min(1),
   })
   .strict();
@@ -60,6 +70,19 @@ export const pkModelsPayload = z
         }),
       })
       .strict(),
+    record: z
+      .object({
+        eGFR: z.object({ system: z.string().url(), codes: z.array(z.string().min(1)).min(1), unit: z.string().min(1), source: z.string().min(1), note: z.string() }).strict(),
+        cirrhosis: z
+          .object({
+            codes: z.array(z.object({ system: z.string().url(), code: z.string().min(1), match: z.enum(['exact', 'prefix']) }).strict()).min(1),
+            source: z.string().min(1),
+            note: z.string(),
+          })
+          .strict(),
+      })
+      .strict(),
+    exposureNotes: z.object({ version: z.string().min(1), measure: z.string().min(1), lowFraction: cutOff, highFraction: cutOff }).strict(),
     models: z.array(modelSchema).min(1),
   })
   .strict()
@@ -78,6 +101,9 @@ export const pkModelsPayload = z
         if (f && (f.value <= 0 || f.value > 1)) ctx.addIssue({ code: 'custom', path: ['models', i], message: 'fractions must be in (0, 1]' });
       }
     });
+    const cited = [data.record.eGFR.source, data.record.cirrhosis.source, data.exposureNotes.lowFraction.source, data.exposureNotes.highFraction.source, ...data.models.flatMap((m) => m.renalHepatic.sources)];
+    for (const key of cited) if (!(key in data.sources)) ctx.addIssue({ code: 'custom', path: ['sources'], message: `source '${key}' is cited but not in data.sources` });
+    if (data.exposureNotes.lowFraction.value >= 1 || data.exposureNotes.highFraction.value <= 1) ctx.addIssue({ code: 'custom', path: ['exposureNotes'], message: 'lowFraction must be below 1 and highFraction above 1' });
     const ids = data.models.map((m) => m.drug);
     if (new Set(ids).size !== ids.length) ctx.addIssue({ code: 'custom', path: ['models'], message: 'one model per drug' });
   });

@@ -55,8 +55,8 @@ export function runTwin(input: TwinInput, knowledge: TwinKnowledge) {
   const ss = steadyState(model.metabolite ? [sim.parent, sim.metabolite] : [sim.parent], sim.doseTimes, input.intervalHours, durationHours);
 
   const warnings: string[] = [];
-  if (input.eGFR !== undefined) warnings.push(`eGFR ${input.eGFR} was given but is not applied: no cited ${model.drug} model has renal function as a covariate.`);
-  if (input.hepaticImpairment !== undefined && input.hepaticImpairment !== 'none') warnings.push(`Hepatic impairment (${input.hepaticImpairment}) was given but is not applied: no cited ${model.drug} model has liver function as a covariate.`);
+  if (input.eGFR !== undefined) warnings.push(`eGFR ${input.eGFR} was given but is not applied: no cited ${model.drug} model has renal function as a covariate. ${model.renalHepatic.renal}`);
+  if (input.hepaticImpairment !== undefined && input.hepaticImpairment !== 'none') warnings.push(`Hepatic impairment (${input.hepaticImpairment}) was given but is not applied: no cited ${model.drug} model has liver function as a covariate. ${model.renalHepatic.hepatic}`);
   if (input.weightKg < 50 || input.weightKg > 110) warnings.push(`Weight ${input.weightKg} kg is outside the usual range of the source studies' adults; linear per-kg scaling is extrapolated.`);
   if (!model.metabolite && (input.cyp2d6 || input.inhibitors.length > 0)) warnings.push(`${model.drug} is modelled as CYP2D6-independent: the CYP2D6 result and inhibitors do not change it.`);
   if (!ss.reached) warnings.push('Steady state was not reached within the simulated days.');
@@ -82,6 +82,8 @@ export function runTwin(input: TwinInput, knowledge: TwinKnowledge) {
       parent: sim.parentSeries.map((v) => significant(v, 5)),
       active: (model.metabolite ? sim.metaboliteSeries : sim.parentSeries).map((v) => significant(v, 5)),
     },
+    referenceRanges: model.referenceRanges,
+    renalHepatic: model.renalHepatic,
     limitations: model.limitations,
     warnings,
   };

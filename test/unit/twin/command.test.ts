@@ -19,11 +19,14 @@ describe('the what-if request and output', () => {
     expect(out.parent.auc24).toBeGreaterThan(0);
     expect(out.active.cmax).toBeGreaterThan(0);
     expect(out.effectiveActivityScore).toBe(0); // paroxetine, strong: x 0
-    expect(out.modelVersions[0]).toMatch(/^pk-models@.+#codeine-morphine@1\.0\.0$/);
+    expect(out.modelVersions[0]).toMatch(/^pk-models@.+#codeine-morphine@1\.1\.0$/);
     expect(out.modelVersions).toContain(`cyp2d6-inhibitors@${K.cyp2d6Meta[2]!.version}`);
     expect(out.series.timeHours).toHaveLength(out.series.parent.length);
     expect(out.series.timeHours.at(-1)).toBe(72);
     expect(out.limitations.join(' ')).toMatch(/Renal impairment \(eGFR\) and hepatic impairment are not modelled/);
+    // The sources give no analgesic or toxic range: said, not invented.
+    expect(out.referenceRanges).toMatchObject({ analgesic: null, toxic: null });
+    expect(out.renalHepatic.renal).toMatch(/morphine-6-glucuronide/);
   });
 
   test('a diplotype and a phenotype are read with the project CYP2D6 tables; a moderate inhibitor halves the score', () => {
