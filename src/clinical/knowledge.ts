@@ -5,6 +5,7 @@ import { parseOverrideReasonsTable, type OverrideReasonTable } from './override-
 import { parseActivityValuesTable, parseInhibitorsTable, parsePhenotypesTable, parseRecommendationsTable, type Cyp2d6Tables } from './pgx/index.js';
 import { parsePaediatricTable, type PaediatricParameters } from './pgx/paediatric.js';
 import { parseGasTable, type GasTable } from './goals/tables.js';
+import { parseNof1DefaultsTable, type Nof1DefaultsTable } from './nof1/defaults.js';
 import { compileProKnowledge, type ProKnowledge } from './pro/knowledge.js';
 import { parseNonDrugTable, parseProInstrumentsTable } from './pro/tables.js';
 import { assertValueSets, compileValueSets, parseValueSetTable, REQUIRED_VALUE_SETS, type ValueSetTable, type ValueSets } from './valuesets.js';
@@ -27,6 +28,8 @@ export interface PainKnowledge {
   readonly pro: ProKnowledge;
   /** Goal Attainment Scaling (HL7 PCO IG codes, level values, ρ, weighting, templates) and its id@version. */
   readonly gas: { readonly table: GasTable; readonly version: string };
+  /** N-of-1 trials (issue 22): MCID, design minimums, outcome codes, stop reasons, refused CYP2D6 arms, and its id@version. */
+  readonly nof1: { readonly table: Nof1DefaultsTable; readonly version: string };
   readonly dataVersions: { readonly cyp2d6: string; readonly mme: readonly string[] };
 }
 
@@ -48,6 +51,7 @@ export const PAIN_TABLE_PARSERS = {
   'pro-instruments': parseProInstrumentsTable,
   'nondrug-options': parseNonDrugTable,
   'gas-goals': parseGasTable,
+  'nof1-defaults': parseNof1DefaultsTable,
 } as const;
 
 function table<T>(tables: KnowledgeTables, id: keyof typeof PAIN_TABLE_PARSERS): KnowledgeTable<T> {
@@ -84,6 +88,10 @@ export function compilePainKnowledge(tables: KnowledgeTables, parameters: Readon
     pro: compileProKnowledge(table(tables, 'pro-instruments'), table(tables, 'nondrug-options'), parameters),
     gas: (() => {
       const t = table<GasTable>(tables, 'gas-goals');
+      return { table: t.data, version: tableCitation(t.meta) };
+    })(),
+    nof1: (() => {
+      const t = table<Nof1DefaultsTable>(tables, 'nof1-defaults');
       return { table: t.data, version: tableCitation(t.meta) };
     })(),
     dataVersions: {
