@@ -1,6 +1,6 @@
 import type { CarePlan, MedicationRequest, MedicationStatement } from 'fhir/r4';
 import type { PainKnowledge } from '../knowledge.js';
-import { conceptText, medicationOf, rxnormCodes } from '../medication.js';
+import { conceptText, drugName, medicationOf, rxnormCodes } from '../medication.js';
 import { identifyOpioid } from '../mme/index.js';
 import { isNof1CarePlan, readTrialCarePlan } from '../nof1/careplan-read.js';
 import type { TrialDesign } from '../nof1/careplan.js';
@@ -99,7 +99,7 @@ export function nof1Facts(context: PatientContext, records: readonly Order[], k:
         const arm = matchingArm(order, t.design, records, context, k);
         if (!arm) continue;
         const d = t.design;
-        const drug = conceptText(medicationOf(order, context.resolveMedication).concept) || 'This drug';
+        const drug = drugName(order, context.resolveMedication) || 'This drug';
         return {
           'order.inNof1Trial': true,
           'order.nof1Summary': `${drug.length > 60 ? `${drug.slice(0, 57)}...` : drug} is part of a running ${d.blinded ? 'blinded ' : ''}N-of-1 trial`,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { jsonPath } from '../../knowledge/problems.js';
+import { RXNORM } from '../medication.js';
 import { identifyOpioid, orderMme, type MmeKnowledge } from '../mme/index.js';
 import type { RecommendationTable } from '../pgx/index.js';
 import { armMedicationRequest, doseText, type ArmDesign, type TrialDesign } from './careplan.js';
@@ -146,7 +147,9 @@ export function planTrial(json: unknown, ctx: PlannerContext, createdAt: string)
   secondaryKeys.forEach((k, i) => {
     if (!outcomes.some((o) => o.key === k)) problems.push({ path: `secondaryOutcomes[${i}]`, message: `unknown outcome ${JSON.stringify(k)}` });
   });
-  const arms: Record<Arm, ArmDesign> = { A: r.arms.A as ArmDesign, B: r.arms.B as ArmDesign };
+  // A code without a system is an RxNorm code (the planner's drug list), written so on the CarePlan.
+  const withSystem = (a: ArmDesign): ArmDesign => (a.medication?.code && !a.medication.system ? { ...a, medication: { ...a.medication, system: RXNORM } } : a);
+  const arms: Record<Arm, ArmDesign> = { A: withSystem(r.arms.A as ArmDesign), B: withSystem(r.arms.B as ArmDesign) };
   if (arms.A.label.toLowerCase() === arms.B.label.toLowerCase() && doseOf(arms.A) === doseOf(arms.B)) problems.push({ path: 'arms.B', message: 'is the same treatment as A: a trial compares two different treatments' });
   const checks = (['A', 'B'] as const).map((k) => checkArm(k, arms[k], ctx));
   for (const c of checks) if (c.cyp2d6.status === 'refused') problems.push({ path: `arms.${c.arm}`, message: c.cyp2d6.text });
