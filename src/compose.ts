@@ -2,6 +2,7 @@ import path from 'node:path';
 import type express from 'express';
 import { createApp, type ClientVerifier } from './app.js';
 import { appApiRouter } from './app-api.js';
+import { nof1ApiRouter } from './nof1-api.js';
 import { smartAppRouter } from './smart-app.js';
 import { createClientTrust } from './cds/auth/client-trust.js';
 import { loadTrustedClients } from './cds/auth/clients-file.js';
@@ -65,6 +66,7 @@ export async function composeService(config: Config, logger: Logger, options: Co
       mount: [
         ...(demo?.mounts ?? []),
         { path: '/app', router: smartAppRouter() },
+        { path: '/app-api/nof1', router: nof1ApiRouter({ config, rules, store, now: options.now ?? (() => new Date()), fhirServers: () => [...config.appFhirServers, ...(demo ? [demo.fhirBaseUrl] : [])] }) },
         { path: '/app-api', router: appApiRouter({ config, rules, store, now: options.now ?? (() => new Date()), fhirServers: () => [...config.appFhirServers, ...(demo ? [demo.fhirBaseUrl] : [])] }) },
         ...(options.mount ?? []),
       ],

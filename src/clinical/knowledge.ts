@@ -5,7 +5,8 @@ import { parseOverrideReasonsTable, type OverrideReasonTable } from './override-
 import { parseActivityValuesTable, parseInhibitorsTable, parsePhenotypesTable, parseRecommendationsTable, type Cyp2d6Tables } from './pgx/index.js';
 import { parsePaediatricTable, type PaediatricParameters } from './pgx/paediatric.js';
 import { parseGasTable, type GasTable } from './goals/tables.js';
-import { parseNof1DefaultsTable, type Nof1DefaultsTable } from './nof1/defaults.js';
+import { analysisDefaults, parseNof1DefaultsTable, type Nof1DefaultsTable } from './nof1/defaults.js';
+import type { Nof1Defaults } from './nof1/report.js';
 import { compileProKnowledge, type ProKnowledge } from './pro/knowledge.js';
 import { parseNonDrugTable, parseProInstrumentsTable } from './pro/tables.js';
 import { assertValueSets, compileValueSets, parseValueSetTable, REQUIRED_VALUE_SETS, type ValueSetTable, type ValueSets } from './valuesets.js';
@@ -29,7 +30,7 @@ export interface PainKnowledge {
   /** Goal Attainment Scaling (HL7 PCO IG codes, level values, ρ, weighting, templates) and its id@version. */
   readonly gas: { readonly table: GasTable; readonly version: string };
   /** N-of-1 trials (issue 22): MCID, design minimums, outcome codes, stop reasons, refused CYP2D6 arms, and its id@version. */
-  readonly nof1: { readonly table: Nof1DefaultsTable; readonly version: string };
+  readonly nof1: { readonly table: Nof1DefaultsTable; readonly version: string; readonly defaults: Nof1Defaults };
   readonly dataVersions: { readonly cyp2d6: string; readonly mme: readonly string[] };
 }
 
@@ -92,7 +93,7 @@ export function compilePainKnowledge(tables: KnowledgeTables, parameters: Readon
     })(),
     nof1: (() => {
       const t = table<Nof1DefaultsTable>(tables, 'nof1-defaults');
-      return { table: t.data, version: tableCitation(t.meta) };
+      return { table: t.data, version: tableCitation(t.meta), defaults: analysisDefaults(t) };
     })(),
     dataVersions: {
       cyp2d6: [cyp2d6.activity.meta, cyp2d6.phenotypes.meta, cyp2d6.inhibitors.meta].map(tableCitation).join(', '),
