@@ -48,6 +48,8 @@ export async function patientSummary(request: HookRequest, deps: { rules: RuleRu
     },
     // Personal goals (GAS): the cards' facts, every goal with its history, the T-score per rater over time, templates and codes.
     goals: { ...pick('goals.'), ...goalsForApp(context, knowledge.gas.table, knowledge.gas.version) },
+    // N-of-1 trials: the running trial's facts and the codes the app writes (rules/knowledge/nof1-defaults.json).
+    nof1: { ...pick('nof1.'), table: knowledge.nof1.table, version: knowledge.nof1.version },
     unavailable: [...prefetch.unavailable, ...onFile.unavailable].map((u) => u.key),
     // The dose levels the rules use (rules/parameters.json), for the chart.
     parameters: Object.fromEntries([...deps.rules.data.parameters].map(([name, p]) => [name, p.value])),

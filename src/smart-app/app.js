@@ -5,6 +5,7 @@
 import { decodeJwt } from './vendor/jose/index.js';
 import { renderGoals, renderJustificationGoals, renderSdm, setUpGoalEditor, setUpScoring } from './goals.js';
 import { renderWholePerson, setUpQuestionnaires } from './whole-person.js';
+import { setUpNof1 } from './nof1.js';
 import { $, el, table } from './dom.js';
 
 const FORM_KEY = 'pain-app-justification';
@@ -246,6 +247,7 @@ async function main() {
   renderSdm({ summary: current, client, explain, onSaved: refresh });
   renderJustificationGoals(summary.goals);
   setUpQuestionnaires({ pro: summary.pro, client, author, explain, onSaved: refresh });
+  setUpNof1({ client, token: token.access_token, explain, summary: current });
   renderPgx(summary.cyp2d6, new Set(summary.unavailable ?? []));
   renderMme(summary.mme, summary.history, summary.parameters ?? {});
   renderSafeguards(summary.safeguards);
