@@ -132,5 +132,19 @@ test('plan a trial, enter two weeks of scores, read the report with its numbers 
   await expect.poll(() => ehr.textContent('#cards'), { timeout: 10_000 }).toContain('part of a running N-of-1 trial');
   expect(await ehr.textContent('#cards')).toContain('Schedule: period 1');
   await ehr.close();
+
+  // A serious adverse event ends the arm and the trial, and the report lists it.
+  const last = isoDay(start, 13);
+  await app.fill('#nof1-day', last);
+  await app.click('#nof1-pain label:has(input[value="5"])');
+  await app.check('#sae');
+  await app.fill('#sae-text', 'Fainted after the morning dose');
+  await app.click('#nof1-daily button[type=submit]');
+  await expect.poll(() => app.textContent('#nof1-daily-result'), { timeout: 10_000 }).toContain('ends this treatment and the trial');
+  await expect.poll(() => app.textContent('#nof1-sae'), { timeout: 10_000 }).toBe(`Serious adverse events: ${last}: Fainted after the morning dose.`);
+  expect(await app.textContent('#nof1-stop')).toContain(`Stopped early on ${last}: Adverse event (serious adverse event): Fainted after the morning dose.`);
+  expect(await app.textContent('#nof1-status')).toContain('stopped early');
+  expect(await app.isVisible('#nof1-daily')).toBe(false);
+  expect(errors).toEqual([]);
   await context.close();
 });

@@ -104,6 +104,27 @@ describe('POST /app-api/nof1/report', () => {
     expect(r.framing).toMatch(/not a promise of relief/);
   });
 
+  test('a serious adverse event and an early stop: listed in the report, periods cut at the stop day', async () => {
+    const { carePlan, periods } = await planned();
+    const stopDay = isoDay(periods[1]!.start, 3);
+    const stopped = {
+      ...carePlan,
+      status: 'revoked',
+      extension: [
+        ...(carePlan.extension ?? []),
+        { url: 'urn:pain-cds:nof1-early-stop', extension: [{ url: 'date', valueDate: stopDay }, { url: 'reason', valueCoding: { system: 'urn:pain-cds:nof1', code: 'adverse-event', display: 'Adverse event' } }, { url: 'serious', valueBoolean: true }, { url: 'note', valueString: 'fainted' }] },
+      ],
+    };
+    const obs = periods.slice(0, 2).flatMap((p) => Array.from({ length: 7 }, (_, d) => dailyObservation('CarePlan/trial-1', 'no-genotype', pain, isoDay(p.start, d), p.arm === 'A' ? 6 + (d % 2) : 4 + (d % 2))));
+    obs.push(dailyObservation('CarePlan/trial-1', 'no-genotype', { system: 'urn:pain-cds:nof1', code: 'serious-adverse-event', display: 'SAE' }, stopDay, 'fainted'));
+    const r = (await (await post('report', { carePlan: stopped, observations: obs }, await appToken('no-genotype'))).json()) as { status: string; earlyStop: { serious: boolean }; seriousAdverseEvents: { date: string; text: string }[]; periods: { end: string }[]; series: unknown[] };
+    expect(r.status).toBe(`stopped early on ${stopDay}: Adverse event`);
+    expect(r.earlyStop.serious).toBe(true);
+    expect(r.seriousAdverseEvents).toEqual([{ date: stopDay, text: 'fainted' }]);
+    expect(r.periods).toHaveLength(2);
+    expect(r.periods[1]!.end).toBe(stopDay);
+  });
+
   test('no scores yet: the report says why there is no estimate instead of failing', async () => {
     const { carePlan } = await planned();
     const res = await post('report', { carePlan, observations: [] }, await appToken('no-genotype'));
@@ -124,7 +145,7 @@ describe('POST /app-api/nof1/report', () => {
     };
     const ok = (await (await post('report', { trial }, token)).json()) as { analysis: { meanDifference: number; outcome: { mcid: number; mcidSource: string } } };
     expect(ok.analysis.meanDifference).toBe(-2);
-    expect(ok.analysis.outcome.mcidSource).toMatch(/^nof1-defaults@2026\.2/);
+    expect(ok.analysis.outcome.mcidSource).toMatch(/^nof1-defaults@2026\.3/);
     const bad = await post('report', { trial: { ...trial, periods: [{ treatment: 'C', start: '2026-01-01', end: '2026-01-03' }] } }, token);
     expect(bad.status).toBe(400);
     expect(await diagnostics(bad)).toContain('trial.periods[0].treatment: unknown arm "C"');

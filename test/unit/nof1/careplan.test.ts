@@ -91,7 +91,7 @@ describe('trial plan -> CarePlan -> trial plan', () => {
     const { carePlan } = trialResources(design, '2026-05-19T10:00:00Z');
     const stopDay = isoDay(design.periods[2]!.start, 3);
     carePlan.status = 'revoked';
-    carePlan.extension!.push(earlyStopExtension({ date: stopDay, reason: { system: 'urn:pain-cds:nof1', code: 'adverse-event', display: 'Stopped early: adverse event' }, serious: true, arm: design.periods[2]!.arm, note: 'fainted' }));
+    carePlan.extension!.push(earlyStopExtension({ date: stopDay, reason: { system: 'urn:pain-cds:nof1', code: 'adverse-event', display: 'Adverse event' }, serious: true, arm: design.periods[2]!.arm, note: 'fainted' }));
     const back = readTrialCarePlan(carePlan);
     if (!back.ok) throw new Error('unreadable');
     expect(back.value.status).toBe('revoked');
