@@ -26,7 +26,9 @@ function periodsOf(cp) {
     return { index: sub(pe, 'index')?.valueInteger, arm: sub(pe, 'arm')?.valueCode, start: sub(pe, 'start')?.valueDate, end: sub(pe, 'end')?.valueDate };
   });
 }
-const blindedOf = (cp) => sub((cp.extension ?? []).find((e) => e.url === TRIAL_EXTENSION), 'blinded')?.valueBoolean === true;
+const trialExt = (cp) => (cp.extension ?? []).find((e) => e.url === TRIAL_EXTENSION);
+const blindedOf = (cp) => sub(trialExt(cp), 'blinded')?.valueBoolean === true;
+const primaryOf = (cp) => sub(trialExt(cp), 'primaryOutcome')?.valueCoding;
 
 /** A 0-10 scale as eleven large buttons (radio inputs): one tap per value. */
 function tapScale(name, legend) {
@@ -54,6 +56,7 @@ export function setUpNof1({ client, token, explain, summary }) {
   const codes = () => summary().nof1.table;
   let trial = null; // { carePlan, observations }
   let planned = null;
+  let scaleFor = () => {};
 
   const post = async (path, body) => {
     const res = await fetch(`/app-api/nof1/${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -87,6 +90,7 @@ export function setUpNof1({ client, token, explain, summary }) {
       $('nof1-report').replaceChildren();
       return;
     }
+    scaleFor(trial.carePlan);
     const periods = periodsOf(trial.carePlan);
     const now = periods.find((p) => p.start <= today() && today() <= p.end);
     const blinded = blindedOf(trial.carePlan);
@@ -125,6 +129,7 @@ export function setUpNof1({ client, token, explain, summary }) {
       blindingNote: f['blinding-note'].value.trim(),
       separateDispensing: f.separate.checked,
       ...(f.mcid.value !== '' ? { mcid: Number(f.mcid.value) } : {}),
+      primaryOutcome: f.primary.value,
     };
     $('nof1-arms').replaceChildren();
     $('nof1-save').hidden = true;
@@ -164,10 +169,20 @@ export function setUpNof1({ client, token, explain, summary }) {
 
   // Daily entry: one tap per value, large targets; a serious adverse event ends the arm (the trial stops, reason adverse event).
   const daily = $('nof1-daily');
-  const scales = $('nof1-scales');
   const t = codes();
-  const outcomes = [t.outcomes.primary, ...t.outcomes.secondary];
-  for (const o of outcomes) scales.append(tapScale(o.key, o.key === 'pain' ? 'Pain today, 0 (none) to 10 (worst)' : o.display));
+  // The scales follow the trial's primary outcome: pain alone, or the PEG's three items (asked about today).
+  let outcomes = [];
+  let peg = null;
+  scaleFor = (cp) => {
+    const primary = primaryOf(cp);
+    peg = t.outcomes.alternativePrimary.find((o) => o.system === primary?.system && o.code === primary?.code) ?? null;
+    outcomes = t.outcomes.secondary;
+    const scales = $('nof1-scales');
+    scales.replaceChildren();
+    if (peg) peg.items.forEach((item, i) => scales.append(tapScale(`peg-${i}`, item.display)));
+    else scales.append(tapScale(t.outcomes.primary.key, 'Pain today, 0 (none) to 10 (worst)'));
+    for (const o of outcomes) scales.append(tapScale(o.key, o.display));
+  };
   if (!daily.elements.day.value) daily.elements.day.value = today();
   daily.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -184,7 +199,18 @@ export function setUpNof1({ client, token, explain, summary }) {
       effectiveDateTime: day,
       ...(typeof value === 'number' ? { valueInteger: value } : typeof value === 'boolean' ? { valueBoolean: value } : { valueString: value }),
     });
-    const writes = outcomes.filter((o) => f[o.key].value !== '').map((o) => obs(o, Number(f[o.key].value)));
+    const writes = [];
+    if (peg) {
+      const items = peg.items.map((_, i) => f[`peg-${i}`].value);
+      if (items.some((v) => v !== '') && items.some((v) => v === '')) return say('nof1-daily-result', false, 'Tap all three PEG questions, or none.');
+      if (items.every((v) => v !== '')) {
+        const mean = Math.round((items.reduce((s, v) => s + Number(v), 0) / items.length) * 10) / 10;
+        const o = obs(peg, 0);
+        delete o.valueInteger;
+        writes.push({ ...o, valueQuantity: { value: mean, unit: '{score}', system: 'http://unitsofmeasure.org', code: '{score}' }, component: peg.items.map((item, i) => ({ code: { coding: [{ system: peg.system, code: item.code, display: item.display }] }, valueInteger: Number(items[i]) })) });
+      }
+    } else if (f[t.outcomes.primary.key].value !== '') writes.push(obs(t.outcomes.primary, Number(f[t.outcomes.primary.key].value)));
+    writes.push(...outcomes.filter((o) => f[o.key].value !== '').map((o) => obs(o, Number(f[o.key].value))));
     if (f.took.value !== '') writes.push(obs(t.outcomes.adherence, f.took.value === 'yes'));
     const sae = f.sae.checked;
     if (sae) writes.push(obs(t.outcomes.seriousAdverseEvent, f['sae-text'].value.trim() || 'serious adverse event'));
@@ -193,7 +219,7 @@ export function setUpNof1({ client, token, explain, summary }) {
       for (const o of writes) trial.observations.push(await client.create(o));
       if (sae) await stop({ code: 'adverse-event', serious: true, note: f['sae-text'].value.trim(), date: day });
       say('nof1-daily-result', true, sae ? `Saved for ${day}. The serious adverse event ends this treatment and the trial; it is in the report. Contact the clinician.` : `Saved for ${day}.`);
-      for (const o of outcomes) for (const input of daily.querySelectorAll(`input[name="${o.key}"]`)) input.checked = false;
+      for (const input of daily.querySelectorAll('#nof1-scales input, #nof1-took input')) input.checked = false;
       await render();
     } catch (error) {
       failed('nof1-daily-result', 'Saving the scores', error);

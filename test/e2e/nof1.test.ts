@@ -148,3 +148,37 @@ test('plan a trial, enter two weeks of scores, read the report with its numbers 
   expect(errors).toEqual([]);
   await context.close();
 });
+
+test('a PEG trial: the daily entry asks the three PEG questions and records their mean', { timeout: 120_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true });
+  const app = await context.newPage();
+  const errors: string[] = [];
+  app.on('pageerror', (e) => void errors.push(e.message));
+  await launchApp(app, demo.base, 'no-genotype', 'view=nof1');
+  await expect.poll(() => app.textContent('#nof1-current'), { timeout: 10_000 }).toContain('No N-of-1 trial on record');
+  await app.selectOption('#a-kind', 'non-drug');
+  await app.fill('#a-label', 'Morning stretching');
+  await app.selectOption('#b-kind', 'non-drug');
+  await app.fill('#b-label', 'Evening walk');
+  await app.selectOption('#nof1-primary', 'peg');
+  await app.fill('#pairs', '2');
+  await app.click('#nof1-plan button[type=submit]');
+  await expect.poll(() => app.textContent('#nof1-plan-result'), { timeout: 10_000 }).toContain('passed the checks');
+  expect(await app.textContent('#nof1-arm-table')).toContain('no drug: 0 MME/day');
+  await app.click('#nof1-save');
+  await expect.poll(() => app.textContent('#nof1-plan-result'), { timeout: 15_000 }).toMatch(/Trial saved \(CarePlan\/[^)]+\) with 0 period order/);
+  await expect.poll(() => app.isVisible('#nof1-daily'), { timeout: 10_000 }).toBe(true);
+  expect(await app.textContent('#nof1-scales')).toContain('interfered with enjoying life today');
+  await app.click('#nof1-peg-0 label:has(input[value="6"])');
+  await app.click('#nof1-daily button[type=submit]');
+  await expect.poll(() => app.textContent('#nof1-daily-result')).toBe('Tap all three PEG questions, or none.');
+  await app.click('#nof1-peg-1 label:has(input[value="4"])');
+  await app.click('#nof1-peg-2 label:has(input[value="5"])');
+  await app.click('#nof1-daily button[type=submit]');
+  await expect.poll(() => app.textContent('#nof1-daily-result'), { timeout: 10_000 }).toMatch(/^Saved for /);
+  await expect.poll(() => app.$$eval('#nof1-plot circle title', (t) => t.map((x) => x.textContent)), { timeout: 10_000 }).toEqual([expect.stringMatching(/: 5 \(treatment [AB]/)]);
+  expect(await app.textContent('#nof1-design')).toContain('Mean score [PEG]');
+  expect(await app.textContent('#nof1-estimate')).toContain('No estimate yet');
+  expect(errors).toEqual([]);
+  await context.close();
+});

@@ -71,7 +71,7 @@ function periodRows(input: TrialInput, scored: ReadonlySet<string>, lastDay: str
 
 /** The report of a trial recorded in FHIR: the design from the CarePlan, the daily Observations tied to it. */
 export function centFromFhir(design: TrialDesign, observations: readonly Observation[], table: Nof1DefaultsTable, today: string): CentReport {
-  const primary = [table.outcomes.primary, ...table.outcomes.secondary].find((o) => o.system === design.primaryOutcome.system && o.code === design.primaryOutcome.code);
+  const primary = [table.outcomes.primary, ...table.outcomes.alternativePrimary, ...table.outcomes.secondary].find((o) => o.system === design.primaryOutcome.system && o.code === design.primaryOutcome.code);
   const input = trialInputFrom(design, observations, primary?.lowerIsBetter ?? true, primary?.key ?? design.primaryOutcome.display ?? 'outcome');
   const base = centFromInput(input, today);
   const byArm = (code: { system: string; code: string }) => {

@@ -17,6 +17,8 @@ const cited = z.object({ value: z.number().positive(), unit: z.string().min(1), 
 
 const code = z.object({ system: z.string().min(1), code: z.string().min(1), display: z.string().min(1) }).strict();
 const scored = code.extend({ key: z.string().regex(/^[a-z-]+$/), min: z.number(), max: z.number(), lowerIsBetter: z.boolean() }).strict();
+/** A primary outcome other than pain alone (the PEG): its score is the mean of its items, each asked daily. */
+const composite = scored.extend({ items: z.array(z.object({ code: z.string().min(1), display: z.string().min(1) }).strict()).min(1) }).strict();
 
 export const nof1DefaultsPayload = z
   .object({
@@ -32,7 +34,7 @@ export const nof1DefaultsPayload = z
       .strict()
       .refine((d) => d.defaultPeriodDays > d.defaultWashoutDays, 'defaultPeriodDays must be longer than defaultWashoutDays'),
     outcomes: z
-      .object({ primary: scored, secondary: z.array(scored), adherence: code, seriousAdverseEvent: code, source: z.string().min(1) })
+      .object({ primary: scored, alternativePrimary: z.array(composite), secondary: z.array(scored), adherence: code, seriousAdverseEvent: code, source: z.string().min(1) })
       .strict(),
     stopReasons: z
       .object({ system: z.string().min(1), codes: z.array(z.object({ code: z.string().min(1), display: z.string().min(1) }).strict()).min(1), source: z.string().min(1) })

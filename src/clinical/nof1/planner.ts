@@ -140,7 +140,7 @@ export function planTrial(json: unknown, ctx: PlannerContext, createdAt: string)
   const problems: TrialProblem[] = [];
   if (r.pairs < t.design.minimumPairs) problems.push({ path: 'pairs', message: `must be at least ${t.design.minimumPairs}: ${PAIRS_ADVICE}` });
   if (r.washoutDays >= r.periodDays) problems.push({ path: 'washoutDays', message: `must be shorter than the period (${r.periodDays} days), or no day of a period would be analysed` });
-  const outcomes = [t.outcomes.primary, ...t.outcomes.secondary];
+  const outcomes = [t.outcomes.primary, ...t.outcomes.alternativePrimary, ...t.outcomes.secondary];
   const primary = outcomes.find((o) => o.key === r.primaryOutcome);
   if (!primary) problems.push({ path: 'primaryOutcome', message: `unknown outcome ${JSON.stringify(r.primaryOutcome)}: one of ${outcomes.map((o) => o.key).join(', ')}` });
   const secondaryKeys = r.secondaryOutcomes ?? t.outcomes.secondary.map((o) => o.key);

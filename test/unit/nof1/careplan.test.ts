@@ -78,6 +78,23 @@ describe('trial plan -> CarePlan -> trial plan', () => {
     expect(result.value.observationsExcluded.filter((e) => e.reason === 'washout').length).toBeGreaterThan(0);
   });
 
+  test('PEG as the primary outcome: scored daily as the mean of its items (valueQuantity), analysed the same way', () => {
+    const design = designOf({ primaryOutcome: 'peg' });
+    expect(design.primaryOutcome).toMatchObject({ system: 'http://loinc.org', code: '91147-9' });
+    expect(design.secondaryOutcomes.map((c) => c.code)).toEqual(['drowsiness', 'constipation', 'nausea']);
+    const obs: Observation[] = design.periods.flatMap((p) =>
+      Array.from({ length: 7 }, (_, d) => ({
+        ...dailyObservation('CarePlan/t', 'p1', design.primaryOutcome, isoDay(p.start, d), 0),
+        valueInteger: undefined,
+        valueQuantity: { value: p.arm === 'A' ? 5.3 + (d % 2) : 4.3 + (d % 2), unit: '{score}' },
+      })),
+    );
+    const input = trialInputFrom(design, obs, true, 'PEG');
+    expect(input.observations).toHaveLength(42);
+    const r = analyzeTrial(input);
+    expect(r.ok && r.value.meanDifference).toBeCloseTo(-1, 6);
+  });
+
   test('a correction on the same day replaces the first entry', () => {
     const design = designOf();
     const pain = k.nof1.table.outcomes.primary;
