@@ -94,6 +94,7 @@ export function renderReport(body, r) {
   body.append(el('p', `Status: ${r.status}.`, { id: 'nof1-status' }));
   body.append(table(['Period', 'Treatment', 'Dates', 'Days so far', 'Days scored', 'Missing days'], r.periods.map((p) => [String(p.index + 1), p.arm, `${p.start} to ${p.end}`, String(p.days), String(p.daysScored), String(p.missingDays)]), { id: 'nof1-periods' }));
   body.append(el('p', `Missing days: ${r.missingDays}. Adherence: ${r.adherence.percent === null ? 'not asked' : `${r.adherence.percent}% (${r.adherence.taken} of ${r.adherence.answered} days answered)`}.`, { id: 'nof1-adherence' }));
+  if (r.scoresOutOfRange.length) body.append(el('p', `Scores outside the scale, not analysed (recording errors?): ${r.scoresOutOfRange.map((o) => `${o.date}: ${o.value}`).join(', ')}.`, { class: 'warn', id: 'nof1-out-of-range' }));
   body.append(el('h3', 'Result (CENT item 17)'));
   const a = r.analysis;
   if (!a) {

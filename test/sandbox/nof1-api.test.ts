@@ -90,13 +90,15 @@ describe('POST /app-api/nof1/report', () => {
     const obs = periods.flatMap((p) => Array.from({ length: 7 }, (_, d) => dailyObservation('CarePlan/trial-1', 'no-genotype', pain, isoDay(p.start, d), p.arm === 'A' ? 6 + (d % 2) : 4 + (d % 2))));
     obs.push(dailyObservation('CarePlan/trial-1', 'someone-else', pain, periods[0]!.start, 10));
     obs.push(dailyObservation('CarePlan/other', 'no-genotype', pain, periods[0]!.start, 10));
+    obs.push(dailyObservation('CarePlan/trial-1', 'no-genotype', pain, '2026-01-01', 55));
     obs.push(dailyObservation('CarePlan/trial-1', 'no-genotype', { system: 'urn:pain-cds:nof1', code: 'took-trial-treatment', display: 'took' }, periods[0]!.start, true));
     obs.push(dailyObservation('CarePlan/trial-1', 'no-genotype', { system: 'urn:pain-cds:nof1', code: 'drowsiness', display: 'Drowsiness' }, periods[0]!.start, 3));
     const res = await post('report', { carePlan, observations: obs }, await appToken('no-genotype'));
     expect(res.status).toBe(200);
-    const r = (await res.json()) as Record<string, never> & { analysis: { meanDifference: number; credibleInterval95: number[]; observationsUsed: number }; series: unknown[]; periods: { missingDays: number }[]; adherence: { percent: number }; sideEffects: { name: string; days: number }[]; randomisation: { seed: number }; framing: string };
+    const r = (await res.json()) as Record<string, never> & { scoresOutOfRange: unknown[]; analysis: { meanDifference: number; credibleInterval95: number[]; observationsUsed: number }; series: unknown[]; periods: { missingDays: number }[]; adherence: { percent: number }; sideEffects: { name: string; days: number }[]; randomisation: { seed: number }; framing: string };
     expect(r.analysis.meanDifference).toBeCloseTo(-2, 6);
     expect(r.series).toHaveLength(42);
+    expect(r.scoresOutOfRange).toEqual([{ date: '2026-01-01', value: 55 }]);
     expect(r.periods.every((p) => p.missingDays === 0)).toBe(true);
     expect(r.adherence.percent).toBe(100);
     expect(r.sideEffects[0]).toMatchObject({ name: expect.stringContaining('Drowsiness'), days: 1 });

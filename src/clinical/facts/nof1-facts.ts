@@ -32,12 +32,14 @@ export interface Nof1Producer {
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
 function runningTrials(context: PatientContext): RunningTrial[] {
-  const own = (cp: CarePlan) => cp.subject?.reference?.replace(/^.*\/(Patient\/[^/]+)$/, '$1') === `Patient/${context.patientId}`;
+  // `Patient/x`, `Patient/x/_history/2` or an absolute URL ending so.
+  const own = (cp: CarePlan) => typeof cp.subject?.reference === 'string' && cp.subject.reference.replace(/\/_history\/[^/]+$/, '').split('/').slice(-2).join('/') === `Patient/${context.patientId}`;
   return context.carePlans
     .filter((cp) => cp.status === 'active' && isNof1CarePlan(cp) && own(cp))
     .flatMap((cp) => {
+      // A CarePlan that cannot be read is not a trial: its orders are then summed, which can only overcount.
       const read = readTrialCarePlan(cp);
-      return read.ok && read.value.status === 'active' && !read.value.earlyStop ? [{ design: read.value, ref: `CarePlan/${cp.id ?? 'unidentified'}` }] : [];
+      return read.ok && read.value.status === 'active' && !read.value.earlyStop && read.value.patientId === context.patientId ? [{ design: read.value, ref: `CarePlan/${typeof cp.id === 'string' ? cp.id : 'unidentified'}` }] : [];
     });
 }
 

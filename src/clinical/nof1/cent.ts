@@ -37,6 +37,8 @@ export interface CentReport {
   readonly earlyStop: TrialDesign['earlyStop'] | null;
   readonly periods: readonly { readonly index: number; readonly arm: Arm; readonly start: string; readonly end: string; readonly days: number; readonly daysScored: number; readonly missingDays: number }[];
   readonly missingDays: number;
+  /** Primary-outcome scores outside the outcome's scale (recording errors), not analysed. */
+  readonly scoresOutOfRange: readonly { readonly date: string; readonly value: number }[];
   /** Days the patient said the trial treatment was taken, of the days answered; null when never asked. */
   readonly adherence: { readonly taken: number; readonly answered: number; readonly percent: number | null };
   readonly sideEffects: readonly { readonly name: string; readonly meanA: number | null; readonly meanB: number | null; readonly days: number }[];
@@ -50,6 +52,8 @@ export interface CentReport {
 export const FRAMING =
   "An N-of-1 trial is a way for the patient and the clinician to decide together which treatment suits this patient, with evidence from the patient's own days. It is not a promise of relief: in PREEMPT (Kravitz et al. 2018), such trials did not reduce pain interference more than usual care, but they improved shared decisions about medicines.";
 
+/** An Observation's codings; none when the element is not a list (records from elsewhere may hold anything). */
+const codings = (o: Observation) => (Array.isArray(o?.code?.coding) ? o.code.coding.filter((c) => typeof c === 'object' && c !== null) : []);
 const round2 = (x: number) => Math.round(x * 100) / 100;
 const mean = (xs: readonly number[]) => (xs.length ? round2(xs.reduce((s, x) => s + x, 0) / xs.length) : null);
 
@@ -72,14 +76,16 @@ function periodRows(input: TrialInput, scored: ReadonlySet<string>, lastDay: str
 /** The report of a trial recorded in FHIR: the design from the CarePlan, the daily Observations tied to it. */
 export function centFromFhir(design: TrialDesign, observations: readonly Observation[], table: Nof1DefaultsTable, today: string): CentReport {
   const primary = [table.outcomes.primary, ...table.outcomes.alternativePrimary, ...table.outcomes.secondary].find((o) => o.system === design.primaryOutcome.system && o.code === design.primaryOutcome.code);
-  const input = trialInputFrom(design, observations, primary?.lowerIsBetter ?? true, primary?.key ?? design.primaryOutcome.display ?? 'outcome');
+  const range = primary ? ([primary.min, primary.max] as const) : undefined;
+  const input = trialInputFrom(design, observations, primary?.lowerIsBetter ?? true, primary?.key ?? design.primaryOutcome.display ?? 'outcome', range);
   const base = centFromInput(input, today);
+  const outOfRange = range ? dailySeries(observations, design.primaryOutcome).filter((o) => o.value < range[0] || o.value > range[1]) : [];
   const byArm = (code: { system: string; code: string }) => {
     const s = dailySeries(observations, { system: code.system, code: code.code });
     const on = (arm: Arm) => s.filter((o) => armOn(input.periods, o.date) === arm).map((o) => o.value);
     return { meanA: mean(on('A')), meanB: mean(on('B')), days: s.length };
   };
-  const adherence = observations.filter((o) => (o.code?.coding ?? []).some((c) => c.system === table.outcomes.adherence.system && c.code === table.outcomes.adherence.code) && typeof o.valueBoolean === 'boolean');
+  const adherence = observations.filter((o) => codings(o).some((c) => c.system === table.outcomes.adherence.system && c.code === table.outcomes.adherence.code) && typeof o.valueBoolean === 'boolean');
   const sae = table.outcomes.seriousAdverseEvent;
   const taken = adherence.filter((o) => o.valueBoolean).length;
   return {
@@ -100,12 +106,13 @@ export function centFromFhir(design: TrialDesign, observations: readonly Observa
     randomisation: { seed: design.randomisation.seed >= 0 ? design.randomisation.seed : null, algorithm: design.randomisation.algorithm, order: design.randomisation.order },
     status: design.earlyStop ? `stopped early on ${design.earlyStop.date}: ${design.earlyStop.reason.display ?? design.earlyStop.reason.code}` : design.status === 'completed' ? 'completed as planned' : 'running',
     earlyStop: design.earlyStop ?? null,
+    scoresOutOfRange: outOfRange,
     adherence: { taken, answered: adherence.length, percent: adherence.length ? Math.round((100 * taken) / adherence.length) : null },
     sideEffects: design.secondaryOutcomes.map((c) => ({ name: c.display ?? c.code ?? '', ...byArm({ system: c.system ?? '', code: c.code ?? '' }) })),
     seriousAdverseEvents: [
       ...observations
-        .filter((o) => (o.code?.coding ?? []).some((c) => c.system === sae.system && c.code === sae.code))
-        .map((o) => ({ date: observationDay(o) ?? 'date unknown', text: o.valueString ?? 'serious adverse event (no description)' })),
+        .filter((o) => codings(o).some((c) => c.system === sae.system && c.code === sae.code))
+        .map((o) => ({ date: observationDay(o) ?? 'date unknown', text: typeof o.valueString === 'string' && o.valueString ? o.valueString : 'serious adverse event (no description)' })),
     ].sort((a, b) => a.date.localeCompare(b.date)),
   };
 }
@@ -137,6 +144,7 @@ export function centFromInput(input: TrialInput, today?: string, defaults?: Nof1
     earlyStop: null,
     periods,
     missingDays: periods.reduce((s, p) => s + p.missingDays, 0),
+    scoresOutOfRange: [],
     adherence: { taken: 0, answered: 0, percent: null },
     sideEffects: [],
     seriousAdverseEvents: [],
