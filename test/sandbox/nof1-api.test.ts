@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { CarePlan, MedicationRequest } from 'fhir/r4';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { dailyObservation } from '../../src/clinical/nof1/careplan.js';
@@ -156,4 +157,22 @@ describe('POST /app-api/nof1/report', () => {
     expect(await diagnostics(notTrial)).toMatch(/not an N-of-1 trial/);
     expect((await post('report', { trial })).status).toBe(401);
   });
+});
+
+describe('hostile bodies', () => {
+  test('any JSON body to either endpoint is answered with a 2xx or a 4xx OperationOutcome, never a 5xx or a stack trace', async () => {
+    const token = await appToken('no-genotype');
+    const planLike = fc.record({ fhirServer: fc.constant(`${base}/fhir`), plan: fc.dictionary(fc.constantFrom('patientId', 'start', 'pairs', 'periodDays', 'washoutDays', 'seed', 'arms', 'blinded', 'mcid', 'primaryOutcome'), fc.jsonValue()) });
+    const reportLike = fc.oneof(fc.record({ trial: fc.jsonValue() }), fc.record({ carePlan: fc.dictionary(fc.string(), fc.jsonValue()), observations: fc.array(fc.jsonValue(), { maxLength: 5 }) }), fc.jsonValue());
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(planLike.map((b) => ['plan', b] as const), reportLike.map((b) => ['report', b] as const)), async ([path, body]) => {
+        const res = await post(path, body, token);
+        expect(res.status).toBeLessThan(500);
+        const text = await res.text();
+        expect(text).not.toMatch(/at [\w.]+ \(|node_modules|\.ts:\d+/);
+        if (res.status >= 400) expect(JSON.parse(text).resourceType).toBe('OperationOutcome');
+      }),
+      { numRuns: 120 },
+    );
+  }, 60_000);
 });
