@@ -243,6 +243,16 @@ export function setUpNof1({ client, token, explain, summary }) {
     };
     const updated = { ...trial.carePlan, status: 'revoked', extension: [...(trial.carePlan.extension ?? []).filter((e) => e.url !== STOP_EXTENSION), stopExt] };
     trial.carePlan = await client.update(updated);
+    // The period orders end with the trial, so the dose total no longer counts them: past periods completed,
+    // the current one stopped, later ones cancelled (only orders still active are changed).
+    const byActivity = periodsOf(trial.carePlan);
+    for (const [i, a] of (trial.carePlan.activity ?? []).entries()) {
+      const p = byActivity[i];
+      if (!a.reference?.reference || !p?.start) continue;
+      const mr = await client.request(a.reference.reference);
+      if (mr.status !== 'active') continue;
+      await client.update({ ...mr, status: p.end < date ? 'completed' : p.start > date ? 'cancelled' : 'stopped' });
+    }
   }
   const stopForm = $('nof1-stop-form');
   stopForm.elements.reason.replaceChildren(...t.stopReasons.codes.map((c) => new Option(c.display, c.code)));

@@ -145,6 +145,11 @@ test('plan a trial, enter two weeks of scores, read the report with its numbers 
   expect(await app.textContent('#nof1-stop')).toContain(`Stopped early on ${last}: Adverse event (serious adverse event): Fainted after the morning dose.`);
   expect(await app.textContent('#nof1-status')).toContain('stopped early');
   expect(await app.isVisible('#nof1-daily')).toBe(false);
+  // The trial's period orders end with it: the dose total no longer counts them.
+  const token = await demo.service.demo!.smart.issueAccessToken({ patient: 'pgx-poor', practitioner: 'Practitioner/prac-1', scope: 'launch openid fhirUser patient/*.read', clientId: 'pain-app' });
+  const bundle = (await (await fetch(`${demo.base}/fhir/MedicationRequest?patient=pgx-poor&_count=100`, { headers: { authorization: `Bearer ${token}` } })).json()) as { entry?: { resource: { status: string; note?: { text: string }[] } }[] };
+  const trialOrders = (bundle.entry ?? []).map((e) => e.resource).filter((r) => r.note?.some((n) => n.text.startsWith('N-of-1 trial period')));
+  expect(trialOrders.map((r) => r.status).sort()).toEqual(['cancelled', 'cancelled', 'completed', 'stopped']);
   expect(errors).toEqual([]);
   await context.close();
 });
