@@ -85,6 +85,7 @@ export function setUpNof1({ client, token, explain, summary }) {
     current.replaceChildren();
     $('nof1-daily').hidden = !trial || trial.carePlan.status !== 'active';
     $('nof1-stop-form').hidden = !trial || trial.carePlan.status !== 'active';
+    $('nof1-complete').hidden = !trial || trial.carePlan.status !== 'active' || !(periodsOf(trial.carePlan).at(-1)?.end < today());
     if (!trial) {
       current.append(el('p', 'No N-of-1 trial on record. Plan one with the patient below.', { id: 'nof1-none' }));
       $('nof1-report').replaceChildren();
@@ -243,8 +244,12 @@ export function setUpNof1({ client, token, explain, summary }) {
     };
     const updated = { ...trial.carePlan, status: 'revoked', extension: [...(trial.carePlan.extension ?? []).filter((e) => e.url !== STOP_EXTENSION), stopExt] };
     trial.carePlan = await client.update(updated);
-    // The period orders end with the trial, so the dose total no longer counts them: past periods completed,
-    // the current one stopped, later ones cancelled (only orders still active are changed).
+    await endOrders(date);
+  }
+
+  // The period orders end with the trial, so the dose total no longer counts them: past periods completed,
+  // the current one stopped, later ones cancelled (only orders still active are changed).
+  async function endOrders(date) {
     const byActivity = periodsOf(trial.carePlan);
     for (const [i, a] of (trial.carePlan.activity ?? []).entries()) {
       const p = byActivity[i];
@@ -267,6 +272,17 @@ export function setUpNof1({ client, token, explain, summary }) {
     }
   });
   $('nof1-print').addEventListener('click', () => window.print());
+  // A trial past its last period is closed as completed (with its orders), so it no longer counts as running.
+  $('nof1-complete').addEventListener('click', async () => {
+    try {
+      trial.carePlan = await client.update({ ...trial.carePlan, status: 'completed' });
+      await endOrders(today());
+      say('nof1-daily-result', true, 'The trial is closed as completed.');
+      await render();
+    } catch (error) {
+      failed('nof1-daily-result', 'Closing the trial', error);
+    }
+  });
 
   return load().catch((error) => failed('nof1-daily-result', 'Reading the trial', error));
 }

@@ -187,3 +187,30 @@ test('a PEG trial: the daily entry asks the three PEG questions and records thei
   expect(errors).toEqual([]);
   await context.close();
 });
+
+test('a trial whose last period is over is closed as completed, with its orders', { timeout: 120_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true });
+  const app = await context.newPage();
+  await launchApp(app, demo.base, 'pgx-ultrarapid', 'view=nof1');
+  await expect.poll(() => app.textContent('#nof1-current'), { timeout: 10_000 }).toContain('No N-of-1 trial on record');
+  await app.selectOption('#a-kind', 'non-drug');
+  await app.fill('#a-label', 'Heat pack');
+  await app.fill('#b-drug', 'Oxycodone Hydrochloride 5 MG Oral Tablet');
+  await app.fill('#nof1-start', isoDay(new Date().toISOString().slice(0, 10), -21));
+  await app.fill('#pairs', '2');
+  await app.fill('#period-days', '5');
+  await app.fill('#washout', '1');
+  await app.click('#nof1-plan button[type=submit]');
+  await expect.poll(() => app.textContent('#nof1-plan-result'), { timeout: 10_000 }).toContain('passed the checks');
+  await app.click('#nof1-save');
+  await expect.poll(() => app.isVisible('#nof1-complete'), { timeout: 15_000 }).toBe(true);
+  await app.click('#nof1-complete');
+  await expect.poll(() => app.textContent('#nof1-daily-result'), { timeout: 10_000 }).toBe('The trial is closed as completed.');
+  expect(await app.textContent('#nof1-status')).toContain('completed as planned');
+  expect(await app.isVisible('#nof1-daily')).toBe(false);
+  const token = await demo.service.demo!.smart.issueAccessToken({ patient: 'pgx-ultrarapid', practitioner: 'Practitioner/prac-1', scope: 'launch openid fhirUser patient/*.read', clientId: 'pain-app' });
+  const bundle = (await (await fetch(`${demo.base}/fhir/MedicationRequest?patient=pgx-ultrarapid&_count=100`, { headers: { authorization: `Bearer ${token}` } })).json()) as { entry?: { resource: { status: string; note?: { text: string }[] } }[] };
+  const trialOrders = (bundle.entry ?? []).map((e) => e.resource).filter((r) => r.note?.some((n) => n.text.startsWith('N-of-1 trial period')));
+  expect(trialOrders.map((r) => r.status)).toEqual(['completed', 'completed']);
+  await context.close();
+});
