@@ -3,6 +3,7 @@ import type express from 'express';
 import { createApp, type ClientVerifier } from './app.js';
 import { appApiRouter } from './app-api.js';
 import { twinApiRouter } from './twin-api.js';
+import { nof1ApiRouter } from './nof1-api.js';
 import { smartAppRouter } from './smart-app.js';
 import { createClientTrust } from './cds/auth/client-trust.js';
 import { loadTrustedClients } from './cds/auth/clients-file.js';
@@ -56,6 +57,8 @@ export async function composeService(config: Config, logger: Logger, options: Co
     const devClient = trust.devClient;
     const verifier = trust.make(store);
     const demo = await demoEhr(config, devClient, logger, options.now);
+    // What the SMART app's calls share: the service reads the record only from these FHIR servers, with the app's token.
+    const appCalls = { config, rules, store, now: options.now ?? (() => new Date()), fhirServers: () => [...config.appFhirServers, ...(demo ? [demo.fhirBaseUrl] : [])] };
     const app = createApp({
       config,
       rules,
@@ -67,7 +70,9 @@ export async function composeService(config: Config, logger: Logger, options: Co
         ...(demo?.mounts ?? []),
         { path: '/app', router: smartAppRouter() },
         { path: '/app-api/twin', router: twinApiRouter({ rules }) },
-        { path: '/app-api', router: appApiRouter({ config, rules, store, now: options.now ?? (() => new Date()), fhirServers: () => [...config.appFhirServers, ...(demo ? [demo.fhirBaseUrl] : [])] }) },
+        // Before /app-api: its 16 kB body limit would otherwise apply to the trial report uploads.
+        { path: '/app-api/nof1', router: nof1ApiRouter(appCalls) },
+        { path: '/app-api', router: appApiRouter(appCalls) },
         ...(options.mount ?? []),
       ],
       exceptionFor: exceptionPolicy(rules),

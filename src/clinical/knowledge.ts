@@ -5,6 +5,8 @@ import { parseOverrideReasonsTable, type OverrideReasonTable } from './override-
 import { parseActivityValuesTable, parseInhibitorsTable, parsePhenotypesTable, parseRecommendationsTable, type Cyp2d6Tables } from './pgx/index.js';
 import { parsePaediatricTable, type PaediatricParameters } from './pgx/paediatric.js';
 import { parseGasTable, type GasTable } from './goals/tables.js';
+import { analysisDefaults, parseNof1DefaultsTable, type Nof1DefaultsTable } from './nof1/defaults.js';
+import type { Nof1Defaults } from './nof1/report.js';
 import { compileProKnowledge, type ProKnowledge } from './pro/knowledge.js';
 import { parseNonDrugTable, parseProInstrumentsTable } from './pro/tables.js';
 import { parsePkModelsTable, type PkModelTable } from './twin/models.js';
@@ -29,6 +31,8 @@ export interface PainKnowledge {
   readonly pro: ProKnowledge;
   /** Goal Attainment Scaling (HL7 PCO IG codes, level values, ρ, weighting, templates) and its id@version. */
   readonly gas: { readonly table: GasTable; readonly version: string };
+  /** N-of-1 trials (issue 22): MCID, design minimums, outcome codes, stop reasons, refused CYP2D6 arms, and its id@version. */
+  readonly nof1: { readonly table: Nof1DefaultsTable; readonly version: string; readonly defaults: Nof1Defaults };
   readonly dataVersions: { readonly cyp2d6: string; readonly mme: readonly string[] };
   /** The pharmacokinetic what-if twin (pk-models.json) with the CYP2D6, CPIC and MME tables it uses. */
   readonly twin: WhatIfKnowledge;
@@ -53,6 +57,7 @@ export const PAIN_TABLE_PARSERS = {
   'nondrug-options': parseNonDrugTable,
   'gas-goals': parseGasTable,
   'pk-models': parsePkModelsTable,
+  'nof1-defaults': parseNof1DefaultsTable,
 } as const;
 
 function table<T>(tables: KnowledgeTables, id: keyof typeof PAIN_TABLE_PARSERS): KnowledgeTable<T> {
@@ -98,6 +103,10 @@ export function compilePainKnowledge(tables: KnowledgeTables, parameters: Readon
       mme,
       recommendations: cyp2d6.recommendations,
     },
+    nof1: (() => {
+      const t = table<Nof1DefaultsTable>(tables, 'nof1-defaults');
+      return { table: t.data, version: tableCitation(t.meta), defaults: analysisDefaults(t) };
+    })(),
     dataVersions: {
       cyp2d6: [cyp2d6.activity.meta, cyp2d6.phenotypes.meta, cyp2d6.inhibitors.meta].map(tableCitation).join(', '),
       mme: [...factorSets.map((s) => tableCitation(s.meta)), mme.productsVersion, tableCitation(valueSetTable.meta), tableCitation(mme.tolerance.meta), tableCitation(mme.safety.meta)],

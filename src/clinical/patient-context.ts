@@ -1,5 +1,6 @@
 import type { ExceptionOnFile } from './exceptions.js';
 import type {
+  CarePlan,
   CodeableConcept,
   Condition,
   DetectedIssue,
@@ -44,6 +45,8 @@ export interface PatientContext {
   readonly detectedIssues: readonly DetectedIssue[];
   /** Goals on record (GAS goals of the HL7 PCO IG and plain ones), any status: clinical code filters. */
   readonly goals: readonly Goal[];
+  /** CarePlans on record (an N-of-1 trial is one, issue 22), any status: clinical code filters. */
+  readonly carePlans: readonly CarePlan[];
   /** Resolves `Medication/id` (prefetch) and `#id` (contained in the order) references. */
   readonly resolveMedication: (reference: string, container?: MedicationRequest | MedicationStatement) => Medication | undefined;
   /** Prefetch keys that could not be had, with the reason; cards say what was not checked. */
@@ -100,6 +103,7 @@ export function buildPatientContext(input: PatientContextInput): PatientContext 
     procedures: (byType.get('Procedure') ?? []) as Procedure[],
     detectedIssues: (byType.get('DetectedIssue') ?? []) as DetectedIssue[],
     goals: (byType.get('Goal') ?? []) as Goal[],
+    carePlans: (byType.get('CarePlan') ?? []) as CarePlan[],
     resolveMedication: (reference, container) => {
       if (reference.startsWith('#')) {
         const id = reference.slice(1);

@@ -52,6 +52,8 @@ export async function patientSummary(request: HookRequest, deps: { rules: RuleRu
     goals: { ...pick('goals.'), ...goalsForApp(context, knowledge.gas.table, knowledge.gas.version) },
     // The what-if twin: kidney and liver function as the record gives them (shown with each model's limits, never applied).
     twin: { ...twinRecordFacts(context, knowledge.twin.pk.data, knowledge.cyp2d6.inhibitors.data), ...twinModelsForApp(knowledge.twin.pk.data) },
+    // N-of-1 trials: the running trial's facts and the codes the app writes (rules/knowledge/nof1-defaults.json).
+    nof1: { ...pick('nof1.'), table: knowledge.nof1.table, version: knowledge.nof1.version },
     unavailable: [...prefetch.unavailable, ...onFile.unavailable].map((u) => u.key),
     // The dose levels the rules use (rules/parameters.json), for the chart.
     parameters: Object.fromEntries([...deps.rules.data.parameters].map(([name, p]) => [name, p.value])),

@@ -27,6 +27,8 @@ export const PATIENT_PREFETCH = {
   // the PCO IG's score Observations carry functional-status, survey or no category at all.
   goals: 'Goal?patient={{context.patientId}}',
   gasScores: 'Observation?patient={{context.patientId}}&code=http://loinc.org|107332-9,http://loinc.org|112296-9,http://loinc.org|107333-7,http://loinc.org|107334-5,http://loinc.org|107331-1',
+  // Running N-of-1 trials (issue 22): the trial card and how the trial's orders count toward the MME total.
+  carePlans: 'CarePlan?patient={{context.patientId}}&status=active',
   // The prescriber's own record, for their name in exception texts ("documented by Dr ..."); not a safety check.
   practitioner: 'Practitioner/{{userPractitionerId}}',
 } as const satisfies Record<string, string>;

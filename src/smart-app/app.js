@@ -6,6 +6,7 @@ import { decodeJwt } from './vendor/jose/index.js';
 import { renderGoals, renderJustificationGoals, renderSdm, setUpGoalEditor, setUpScoring } from './goals.js';
 import { renderWholePerson, setUpQuestionnaires } from './whole-person.js';
 import { setUpTwin } from './twin.js';
+import { setUpNof1 } from './nof1.js';
 import { $, el, table } from './dom.js';
 
 const FORM_KEY = 'pain-app-justification';
@@ -247,6 +248,7 @@ async function main() {
   renderSdm({ summary: current, client, explain, onSaved: refresh });
   renderJustificationGoals(summary.goals);
   setUpQuestionnaires({ pro: summary.pro, client, author, explain, onSaved: refresh });
+  setUpNof1({ client, token: token.access_token, explain, summary: current });
   renderPgx(summary.cyp2d6, new Set(summary.unavailable ?? []));
   // What if (the pharmacokinetic twin): opened with view=twin&drug=...&alternatives=... from the CYP2D6 card.
   setUpTwin({ summary, token: token.access_token, launchedFrom });

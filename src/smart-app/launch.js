@@ -3,7 +3,7 @@
 // and a state key of full strength.
 FHIR.oauth2.authorize({
   clientId: 'pain-app',
-  scope: 'launch openid fhirUser patient/*.read patient/DetectedIssue.write patient/Goal.write patient/QuestionnaireResponse.write patient/Observation.write',
+  scope: 'launch openid fhirUser patient/*.read patient/DetectedIssue.write patient/Goal.write patient/QuestionnaireResponse.write patient/Observation.write patient/CarePlan.write patient/MedicationRequest.write',
   redirectUri: 'index.html',
   pkceMode: 'required',
   stateKey: crypto.randomUUID(),

@@ -136,6 +136,11 @@ export const FACTS = {
   'exceptionOnFile.mmeGoalsTScore': patient('number', 'Latest combined T-score of the goals the dose exception rests on (the rater who scored last); null when none.', 47.1, 'T-score'),
   'exceptionOnFile.mmeGoalsFellBelow50': patient('boolean', 'A T-score of the goals the dose exception rests on, from follow-ups after the justification, is below 50.', false),
 
+  'nof1.known': patient('boolean', 'The patient\'s CarePlans could be read (prefetch key carePlans); without them a running N-of-1 trial cannot be seen.', true),
+  'nof1.running': patient('boolean', 'An active N-of-1 trial CarePlan of this patient is on record (representation: src/clinical/nof1/careplan.ts).', false),
+  'nof1.trialText': patient('string', 'The running trial for people: dates, design, the current period, and the schedule only when it is not blinded; empty when none.', ''),
+  'nof1.mmeNote': patient('string', 'How the trial\'s orders were counted in the MME total (the higher arm once, or the current period only when each period is dispensed separately); empty when no trial order.', ''),
+
   'order.ref': order('string', 'Reference of the order, e.g. MedicationRequest/123.', 'MedicationRequest/draft-1'),
   'order.drug': order('string', 'The order\'s drug as written.', 'Acetaminophen 300 MG / Codeine Phosphate 30 MG Oral Tablet'),
   'order.ingredient': order('string', 'Opioid ingredient in lower case (codeine, tramadol, ...); null when not an opioid.', 'codeine'),
@@ -148,6 +153,9 @@ export const FACTS = {
   'order.erLaSummary': order('string', 'Summary line of the ER/LA card for this order (label restriction first, else the opioid-naive advice).', 'Prefer an immediate-release opioid to long-acting oxycodone: no recent opioid use on record'),
   'order.erLaNote': order('string', 'Detail of the ER/LA card for this order, with the patient\'s tolerance or recent use.', ''),
   'order.exceptionOnFile': order('boolean', 'A valid justified exception quiets pharmacogenomic alerts for this drug.', false),
+  'order.inNof1Trial': order('boolean', 'The order\'s drug is one of the treatments of the patient\'s running N-of-1 trial (RxNorm code, name or opioid ingredient).', false),
+  'order.nof1Summary': order('string', 'Summary line of the N-of-1 trial card for this order; empty when not in a trial.', 'Tramadol Hydrochloride 50 MG Oral Tablet is part of a running N-of-1 trial'),
+  'order.nof1Note': order('string', 'Which treatment the drug is and the trial\'s schedule (a blinded trial: only that the schedule is with the pharmacy); empty when not in a trial.', ''),
   'order.exceptionText': order('string', 'Who justified the exception for this drug, why and until when.', ''),
 } as const;
 

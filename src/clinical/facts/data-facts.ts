@@ -19,13 +19,15 @@ const FOR_PEOPLE: Readonly<Record<string, string>> = {
   exceptionsOnFile: 'exceptions on file (justified overrides): the full alerts are shown',
   goals: 'goals',
   gasScores: 'goal attainment scores',
+  carePlans: 'care plans (N-of-1 trials)',
 };
 
 /**
  * Prefetch keys that carry no safety check (a missing prescriber name changes no advice; goals and
- * their scores inform, never alert: the goal cards use goals.known instead).
+ * their scores inform, never alert: the goal cards use goals.known instead; without CarePlans every trial order
+ * is summed, which only overcounts, and nof1.known says so).
  */
-const NOT_CHECKS = new Set(['practitioner', 'goals', 'gasScores']);
+const NOT_CHECKS = new Set(['practitioner', 'goals', 'gasScores', 'carePlans']);
 
 export function dataAvailabilityFacts(context: PatientContext): Partial<PatientFacts> {
   const unavailable = context.unavailable.filter((u) => !NOT_CHECKS.has(u.key));

@@ -8,6 +8,7 @@ import { paediatricFacts } from '../pgx/paediatric.js';
 import { applicableException } from '../exceptions.js';
 import { dataAvailabilityFacts } from './data-facts.js';
 import { goalPatientFacts } from './goal-facts.js';
+import { nof1Facts } from './nof1-facts.js';
 import { exceptionOrderFacts, exceptionPatientFacts, exceptionsOnFile, pdmpReviewedByOverride } from './exception-facts.js';
 import { mmeOrderFacts, mmePatientFacts } from './mme-facts.js';
 import { pgxPatientFacts } from './pgx-facts.js';
@@ -39,7 +40,8 @@ export function computePainFacts(context: PatientContext, k: PainKnowledge, need
   const active = records.filter(isActiveUse);
   const cyp2d6 = assessCyp2d6({ observations: context.observations, activeMedications: active, resolveMedication: context.resolveMedication }, k.cyp2d6);
   const exceptions = exceptionsOnFile(context, k.overrideReasons);
-  const mme = mmePatientFacts(context, records, k, pdmpReviewedByOverride(context, k.overrideReasons));
+  const nof1 = nof1Facts(context, records, k); // N-of-1 trials: the trial's orders counted once (issue 22)
+  const mme = mmePatientFacts(context, nof1.records, k, pdmpReviewedByOverride(context, k.overrideReasons));
   // Object.assign rather than spread: V8 copies these large records (50+ keys) an order of magnitude faster.
   // Each producer is typed against the catalog; together they compute every patient fact (checked by a test).
   const patient: PatientFacts = Object.assign(
@@ -53,9 +55,10 @@ export function computePainFacts(context: PatientContext, k: PainKnowledge, need
       : {},
     exceptionPatientFacts(exceptions, context.now, { mmeTotal: mme.summary.total, mmeTotalKnown: mme.facts['mme.totalKnown'] === true, cnsClasses: stringList(mme.facts['cns.classes']), userId: context.userId }),
     reads(needed, ON_DEMAND_FAMILIES.goals) ? goalPatientFacts(context, k, applicableException(exceptions, 'mme', { mmeTotal: mme.summary.total, mmeTotalKnown: mme.facts['mme.totalKnown'] === true }, context.now)) : {},
+    nof1.patient,
   );
   const orders = context.ordersUnderConsideration.map((order) => {
-    const facts: OrderFacts = Object.assign({} as OrderFacts, mmeOrderFacts(order, mme.summary, context, k));
+    const facts: OrderFacts = Object.assign({} as OrderFacts, mmeOrderFacts(order, mme.summary, context, k), nof1.order(order));
     Object.assign(facts, exceptionOrderFacts(exceptions, context.now, facts['order.ingredient'], patient['cyp2d6.riskPhenotype'], context.userId));
     return { ref: facts['order.ref'] ?? 'MedicationRequest/unidentified', facts };
   });

@@ -5,12 +5,20 @@ import type { Nof1Defaults } from './report.js';
 /**
  * rules/knowledge/nof1-defaults.json: the default minimal clinically important
  * difference (MCID) of a 0-10 pain scale with its source, and the design
- * minimums a planner enforces. Not registered in PAIN_TABLE_PARSERS (no rule
- * reads it yet): the rule loader checks only its `meta`; this parser checks the rest.
+ * minimums a planner enforces, the codes of the daily outcomes (pain NRS LOINC
+ * 72514-3; side effects, adherence and serious adverse events in the local
+ * system urn:pain-cds:nof1), the early-stop reasons and the CYP2D6 phenotypes
+ * for which codeine and tramadol are refused as an arm. Registered in
+ * PAIN_TABLE_PARSERS: the service loads it with the other tables.
  */
 export const NOF1_DEFAULTS_TABLE = 'nof1-defaults';
 
 const cited = z.object({ value: z.number().positive(), unit: z.string().min(1), scale: z.string().min(1), source: z.string().min(1) }).strict();
+
+const code = z.object({ system: z.string().min(1), code: z.string().min(1), display: z.string().min(1) }).strict();
+const scored = code.extend({ key: z.string().regex(/^[a-z-]+$/), min: z.number(), max: z.number(), lowerIsBetter: z.boolean() }).strict();
+/** A primary outcome other than pain alone (the PEG): its score is the mean of its items, each asked daily. */
+const composite = scored.extend({ items: z.array(z.object({ code: z.string().min(1), display: z.string().min(1) }).strict()).min(1) }).strict();
 
 export const nof1DefaultsPayload = z
   .object({
@@ -25,6 +33,13 @@ export const nof1DefaultsPayload = z
       })
       .strict()
       .refine((d) => d.defaultPeriodDays > d.defaultWashoutDays, 'defaultPeriodDays must be longer than defaultWashoutDays'),
+    outcomes: z
+      .object({ primary: scored, alternativePrimary: z.array(composite), secondary: z.array(scored), adherence: code, seriousAdverseEvent: code, source: z.string().min(1) })
+      .strict(),
+    stopReasons: z
+      .object({ system: z.string().min(1), codes: z.array(z.object({ code: z.string().min(1), display: z.string().min(1) }).strict()).min(1), source: z.string().min(1) })
+      .strict(),
+    cyp2d6Refusals: z.object({ drugs: z.array(z.string().min(1)), phenotypes: z.array(z.enum(['UM', 'NM', 'IM', 'PM', 'Indeterminate'])), source: z.string().min(1) }).strict(),
   })
   .strict();
 

@@ -158,6 +158,7 @@ export function expandPatient(input: CompactPatient, now: Date): ExpandedPatient
       detectedIssues: bundle(ofType('DetectedIssue')),
       goals: bundle(ofType('Goal')),
       gasScores: bundle(ofType('Observation').filter(isGasScore)),
+      carePlans: bundle(ofType('CarePlan')),
     },
   };
 }

@@ -66,12 +66,12 @@ describe('the analysis of a trial', () => {
 
   test('without outcome.mcid it uses the knowledge table default, cites it and warns', () => {
     const table = defaultsTable();
-    expect(table.meta).toMatchObject({ id: 'nof1-defaults', version: '2026.1' });
+    expect(table.meta).toMatchObject({ id: 'nof1-defaults', version: '2026.4' });
     expect(table.data.mcid.value).toBe(1);
     const json = dailyTrial('ABAB', 6, 2, (d, t) => 5 + (d % 3) + (t === 'B' ? -1 : 0), null);
     const r = analyse(json);
     expect(r.outcome.mcid).toBe(1);
-    expect(r.outcome.mcidSource).toMatch(/^nof1-defaults@2026\.1: 1 point on a 0-10 pain intensity numerical rating scale .*Salaffi et al\., Eur J Pain 2004/);
+    expect(r.outcome.mcidSource).toMatch(/^nof1-defaults@2026\.4: 1 point on a 0-10 pain intensity numerical rating scale .*Salaffi et al\., Eur J Pain 2004/);
     expect(r.warnings).toContain('the MCID is the default for a 0-10 pain scale; set outcome.mcid if the outcome uses another scale');
   });
 });

@@ -7,6 +7,7 @@ import { openSqliteStore } from '../../../src/store/sqlite-store.js';
 import type { Store } from '../../../src/store/store.js';
 import { freshDatabase, withClient } from '../../helpers/postgres.js';
 import { exceptionOnFile as exception, feedbackRecord as feedback, issuedCard as card, NOW } from '../../helpers/store-records.js';
+import { SCHEMA_VERSION as PG_SCHEMA_VERSION } from '../../../src/store/postgres/schema.js';
 
 /**
  * One contract, every store: the embedded SQLite file (one process, and
@@ -182,7 +183,7 @@ describe('PostgreSQL schema', () => {
       Array.from({ length: 4 }, () => openPostgresStore({ url, poolMax: 2, connectTimeoutMs: 2000, statementTimeoutMs: 5000, ssl: 'off', startupWaitMs: 10_000 })),
     );
     open.push(...stores);
-    expect(await withClient(url, async (c) => (await c.query('SELECT version FROM pain_cds_schema')).rows)).toEqual([{ version: 1 }]);
+    expect(await withClient(url, async (c) => (await c.query('SELECT version FROM pain_cds_schema')).rows)).toEqual([{ version: PG_SCHEMA_VERSION }]);
   });
 
   test('a database with a newer schema is refused with a clear message and left as it is', async () => {
@@ -190,7 +191,7 @@ describe('PostgreSQL schema', () => {
     open.push(await openPostgresStore({ url, poolMax: 2, connectTimeoutMs: 2000, statementTimeoutMs: 5000, ssl: 'off', startupWaitMs: 5000 }));
     await withClient(url, (c) => c.query('UPDATE pain_cds_schema SET version = 99'));
     await expect(openPostgresStore({ url, poolMax: 2, connectTimeoutMs: 2000, statementTimeoutMs: 5000, ssl: 'off', startupWaitMs: 5000 })).rejects.toThrow(
-      /schema version 99, newer than this build knows \(1\); it was not modified/,
+      new RegExp(`schema version 99, newer than this build knows \\(${PG_SCHEMA_VERSION}\\); it was not modified`),
     );
     expect(await withClient(url, async (c) => (await c.query('SELECT version FROM pain_cds_schema')).rows)).toEqual([{ version: 99 }]);
   });

@@ -1,0 +1,288 @@
+// N-of-1 trials (issue 22): plan a trial with the patient, record daily
+// scores on a phone, and read the CENT 2015 report. The service checks and
+// randomises the plan (POST /app-api/nof1/plan: pairs, washout, MME per arm,
+// CYP2D6 refusal of codeine/tramadol for poor and ultrarapid metabolizers) and
+// analyses it (POST /app-api/nof1/report); the app writes the period
+// MedicationRequests, the CarePlan and the daily Observations (basedOn the
+// CarePlan) to the EHR with its own token. The representation is documented
+// in src/clinical/nof1/careplan.ts and the README. Trials are presented as a
+// way to decide together, not as a promise of relief.
+
+import { $, el, table } from './dom.js';
+import { renderReport } from './nof1-report.js';
+
+const CATEGORY = 'urn:pain-cds:nof1|nof1-trial';
+// The extensions of src/clinical/nof1/careplan.ts (NOF1_PERIOD_EXTENSION, NOF1_STOP_EXTENSION).
+const PERIOD_EXTENSION = 'urn:pain-cds:nof1-period';
+const TRIAL_EXTENSION = 'urn:pain-cds:nof1-trial';
+const STOP_EXTENSION = 'urn:pain-cds:nof1-early-stop';
+const today = () => new Date().toISOString().slice(0, 10);
+const sub = (ext, url) => (ext?.extension ?? []).find((e) => e.url === url);
+
+/** The periods written on a trial CarePlan: index, arm, dates. */
+function periodsOf(cp) {
+  return (cp.activity ?? []).map((a) => {
+    const pe = (a.extension ?? []).find((e) => e.url === PERIOD_EXTENSION);
+    return { index: sub(pe, 'index')?.valueInteger, arm: sub(pe, 'arm')?.valueCode, start: sub(pe, 'start')?.valueDate, end: sub(pe, 'end')?.valueDate };
+  });
+}
+const trialExt = (cp) => (cp.extension ?? []).find((e) => e.url === TRIAL_EXTENSION);
+const blindedOf = (cp) => sub(trialExt(cp), 'blinded')?.valueBoolean === true;
+const primaryOf = (cp) => sub(trialExt(cp), 'primaryOutcome')?.valueCoding;
+
+/** A 0-10 scale as eleven large buttons (radio inputs): one tap per value. */
+function tapScale(name, legend) {
+  const box = el('fieldset', undefined, { class: 'taps', id: `nof1-${name}` });
+  box.append(el('legend', legend));
+  for (let v = 0; v <= 10; v++) {
+    const label = el('label', undefined, { class: 'tap' });
+    label.append(el('input', undefined, { type: 'radio', name, value: String(v), 'aria-label': `${legend}: ${v}` }), el('span', String(v)));
+    box.append(label);
+  }
+  return box;
+}
+
+function armFrom(f, key) {
+  const kind = f[`${key}-kind`].value;
+  const drug = f[`${key}-drug`].value.trim();
+  if (kind === 'non-drug') return { label: f[`${key}-label`].value.trim() || drug || 'Non-drug treatment', kind };
+  const dose = { amount: Number(f[`${key}-amount`].value), unit: f[`${key}-unit`].value.trim() || 'tablet', timesPerDay: Number(f[`${key}-times`].value) };
+  const code = f[`${key}-rxnorm`].value.trim();
+  const label = f[`${key}-label`].value.trim() || `${drug}, ${dose.amount} ${dose.unit} ${dose.timesPerDay} times a day`;
+  return { label, kind, medication: { display: drug, ...(code ? { code } : {}) }, dose };
+}
+
+export function setUpNof1({ client, token, explain, summary }) {
+  const codes = () => summary().nof1.table;
+  let trial = null; // { carePlan, observations }
+  let planned = null;
+  let scaleFor = () => {};
+
+  const post = async (path, body) => {
+    const res = await fetch(`/app-api/nof1/${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const json = await res.json().catch(() => ({}));
+    if (!res.ok) throw Object.assign(new Error((json.issue ?? []).map((i) => i.diagnostics).join(' ') || `the service answered ${res.status}`), { outcome: true });
+    return json;
+  };
+  const say = (id, ok, text) => {
+    $(id).className = ok ? 'ok' : 'error';
+    $(id).textContent = text;
+  };
+  const failed = (id, what, error) => {
+    console.error(`${what} failed:`, error?.message ?? error);
+    say(id, false, error?.outcome ? error.message : explain(error));
+  };
+
+  async function load() {
+    const plans = await client.request(`CarePlan?category=${encodeURIComponent(CATEGORY)}&_sort=-_lastUpdated`, { flat: true });
+    const cp = plans.find((p) => p.status === 'active') ?? plans[0];
+    trial = cp ? { carePlan: cp, observations: await client.request(`Observation?based-on=CarePlan/${cp.id}&_count=1000`, { flat: true, pageLimit: 0 }) } : null;
+    await render();
+  }
+
+  async function render() {
+    const current = $('nof1-current');
+    current.replaceChildren();
+    $('nof1-daily').hidden = !trial || trial.carePlan.status !== 'active';
+    $('nof1-stop-form').hidden = !trial || trial.carePlan.status !== 'active';
+    $('nof1-complete').hidden = !trial || trial.carePlan.status !== 'active' || !(periodsOf(trial.carePlan).at(-1)?.end < today());
+    if (!trial) {
+      current.append(el('p', 'No N-of-1 trial on record. Plan one with the patient below.', { id: 'nof1-none' }));
+      $('nof1-report').replaceChildren();
+      return;
+    }
+    scaleFor(trial.carePlan);
+    const periods = periodsOf(trial.carePlan);
+    const now = periods.find((p) => p.start <= today() && today() <= p.end);
+    const blinded = blindedOf(trial.carePlan);
+    const where = now ? `Today is in period ${now.index + 1} of ${periods.length}${blinded ? ' (blinded: the pharmacy holds the schedule)' : `: treatment ${now.arm}`}.` : `The trial runs from ${periods[0].start} to ${periods.at(-1).end}.`;
+    current.append(el('p', `${trial.carePlan.title} (CarePlan/${trial.carePlan.id}, ${trial.carePlan.status}). ${where}`, { id: 'nof1-trial-line' }));
+    try {
+      renderReport($('nof1-report'), await post('report', { carePlan: trial.carePlan, observations: trial.observations }));
+    } catch (error) {
+      failed('nof1-daily-result', 'The report', error);
+    }
+  }
+
+  // The planner: the service checks and randomises; the arms' MME and CYP2D6 check are shown before saving.
+  const form = $('nof1-plan');
+  if (!form.elements.start.value) form.elements.start.value = today();
+  for (const key of ['a', 'b']) {
+    const sync = () => {
+      const drug = form.elements[`${key}-kind`].value === 'drug';
+      for (const f of ['drug', 'rxnorm', 'amount', 'unit', 'times']) form.elements[`${key}-${f}`].disabled = !drug;
+    };
+    form.elements[`${key}-kind`].addEventListener('change', sync);
+    sync();
+  }
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const f = form.elements;
+    const plan = {
+      patientId: client.patient.id,
+      start: f.start.value,
+      pairs: Number(f.pairs.value),
+      periodDays: Number(f['period-days'].value),
+      washoutDays: Number(f.washout.value),
+      ...(f.seed.value !== '' ? { seed: Number(f.seed.value) } : {}),
+      arms: { A: armFrom(f, 'a'), B: armFrom(f, 'b') },
+      blinded: f.blinded.checked,
+      blindingNote: f['blinding-note'].value.trim(),
+      separateDispensing: f.separate.checked,
+      ...(f.mcid.value !== '' ? { mcid: Number(f.mcid.value) } : {}),
+      primaryOutcome: f.primary.value,
+    };
+    $('nof1-arms').replaceChildren();
+    $('nof1-save').hidden = true;
+    try {
+      planned = await post('plan', { fhirServer: client.state.serverUrl, plan });
+      const box = $('nof1-arms');
+      box.append(table(['Arm', 'Treatment', 'MME per day', 'CYP2D6'], planned.arms.map((a) => [a.arm, a.label, a.mmeText, a.cyp2d6.text]), { id: 'nof1-arm-table' }));
+      box.append(el('p', `Randomised with seed ${planned.randomisation.seed}: blocks ${planned.randomisation.order}. ${planned.pairsAdvice}`, { id: 'nof1-order' }));
+      box.append(table(['Period', 'Treatment', 'Dates'], planned.periods.map((p) => [String(p.index + 1), p.arm, `${p.start} to ${p.end}`]), { id: 'nof1-schedule' }));
+      if (plan.blinded) box.append(el('p', 'Blinded: give this schedule to the pharmacy, not to the patient.', { class: 'warn' }));
+      $('nof1-save').hidden = false;
+      say('nof1-plan-result', true, 'The plan passed the checks. Review it with the patient, then save it to the record.');
+    } catch (error) {
+      failed('nof1-plan-result', 'Planning the trial', error);
+    }
+  });
+
+  // Saving: the period orders first (a patient token may not post a transaction), then the CarePlan that links them.
+  $('nof1-save').addEventListener('click', async () => {
+    try {
+      const ids = new Map();
+      for (const mr of planned.medicationRequests) {
+        const { id, ...rest } = mr;
+        const saved = await client.create(rest);
+        ids.set(`MedicationRequest/${id}`, `MedicationRequest/${saved.id}`);
+      }
+      const carePlan = JSON.parse(JSON.stringify(planned.carePlan));
+      for (const a of carePlan.activity) if (a.reference) a.reference.reference = ids.get(a.reference.reference);
+      const saved = await client.create(carePlan);
+      say('nof1-plan-result', true, `Trial saved (CarePlan/${saved.id}) with ${ids.size} period order(s).`);
+      $('nof1-save').hidden = true;
+      await load();
+    } catch (error) {
+      failed('nof1-plan-result', 'Saving the trial', error);
+    }
+  });
+
+  // Daily entry: one tap per value, large targets; a serious adverse event ends the arm (the trial stops, reason adverse event).
+  const daily = $('nof1-daily');
+  const t = codes();
+  // The scales follow the trial's primary outcome: pain alone, or the PEG's three items (asked about today).
+  let outcomes = [];
+  let peg = null;
+  scaleFor = (cp) => {
+    const primary = primaryOf(cp);
+    peg = t.outcomes.alternativePrimary.find((o) => o.system === primary?.system && o.code === primary?.code) ?? null;
+    outcomes = t.outcomes.secondary;
+    const scales = $('nof1-scales');
+    scales.replaceChildren();
+    if (peg) peg.items.forEach((item, i) => scales.append(tapScale(`peg-${i}`, item.display)));
+    else scales.append(tapScale(t.outcomes.primary.key, 'Pain today, 0 (none) to 10 (worst)'));
+    for (const o of outcomes) scales.append(tapScale(o.key, o.display));
+  };
+  if (!daily.elements.day.value) daily.elements.day.value = today();
+  daily.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const f = daily.elements;
+    const day = f.day.value || today();
+    const ref = `CarePlan/${trial.carePlan.id}`;
+    const obs = (code, value) => ({
+      resourceType: 'Observation',
+      status: 'final',
+      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'survey', display: 'Survey' }] }],
+      code: { coding: [{ system: code.system, code: code.code, display: code.display }], text: code.display },
+      subject: { reference: `Patient/${client.patient.id}` },
+      basedOn: [{ reference: ref }],
+      effectiveDateTime: day,
+      ...(typeof value === 'number' ? { valueInteger: value } : typeof value === 'boolean' ? { valueBoolean: value } : { valueString: value }),
+    });
+    const writes = [];
+    if (peg) {
+      const items = peg.items.map((_, i) => f[`peg-${i}`].value);
+      if (items.some((v) => v !== '') && items.some((v) => v === '')) return say('nof1-daily-result', false, 'Tap all three PEG questions, or none.');
+      if (items.every((v) => v !== '')) {
+        const mean = Math.round((items.reduce((s, v) => s + Number(v), 0) / items.length) * 10) / 10;
+        const o = obs(peg, 0);
+        delete o.valueInteger;
+        writes.push({ ...o, valueQuantity: { value: mean, unit: '{score}', system: 'http://unitsofmeasure.org', code: '{score}' }, component: peg.items.map((item, i) => ({ code: { coding: [{ system: peg.system, code: item.code, display: item.display }] }, valueInteger: Number(items[i]) })) });
+      }
+    } else if (f[t.outcomes.primary.key].value !== '') writes.push(obs(t.outcomes.primary, Number(f[t.outcomes.primary.key].value)));
+    writes.push(...outcomes.filter((o) => f[o.key].value !== '').map((o) => obs(o, Number(f[o.key].value))));
+    if (f.took.value !== '') writes.push(obs(t.outcomes.adherence, f.took.value === 'yes'));
+    const sae = f.sae.checked;
+    if (sae) writes.push(obs(t.outcomes.seriousAdverseEvent, f['sae-text'].value.trim() || 'serious adverse event'));
+    if (!writes.length) return say('nof1-daily-result', false, 'Tap at least one score.');
+    try {
+      for (const o of writes) trial.observations.push(await client.create(o));
+      if (sae) await stop({ code: 'adverse-event', serious: true, note: f['sae-text'].value.trim(), date: day });
+      say('nof1-daily-result', true, sae ? `Saved for ${day}. The serious adverse event ends this treatment and the trial; it is in the report. Contact the clinician.` : `Saved for ${day}.`);
+      for (const input of daily.querySelectorAll('#nof1-scales input, #nof1-took input')) input.checked = false;
+      await render();
+    } catch (error) {
+      failed('nof1-daily-result', 'Saving the scores', error);
+    }
+  });
+
+  // Stopping early: the reason (adverse event, clear answer, patient's wish) is recorded on the CarePlan, which is revoked.
+  async function stop({ code, serious, note, date }) {
+    const reason = t.stopReasons.codes.find((c) => c.code === code);
+    const periods = periodsOf(trial.carePlan);
+    const arm = periods.find((p) => p.start <= date && date <= p.end)?.arm;
+    const stopExt = {
+      url: STOP_EXTENSION,
+      extension: [
+        { url: 'date', valueDate: date },
+        { url: 'reason', valueCoding: { system: t.stopReasons.system, code, display: reason.display } },
+        { url: 'serious', valueBoolean: serious },
+        ...(arm ? [{ url: 'arm', valueCode: arm }] : []),
+        ...(note ? [{ url: 'note', valueString: note }] : []),
+      ],
+    };
+    const updated = { ...trial.carePlan, status: 'revoked', extension: [...(trial.carePlan.extension ?? []).filter((e) => e.url !== STOP_EXTENSION), stopExt] };
+    trial.carePlan = await client.update(updated);
+    await endOrders(date);
+  }
+
+  // The period orders end with the trial, so the dose total no longer counts them: past periods completed,
+  // the current one stopped, later ones cancelled (only orders still active are changed).
+  async function endOrders(date) {
+    const byActivity = periodsOf(trial.carePlan);
+    for (const [i, a] of (trial.carePlan.activity ?? []).entries()) {
+      const p = byActivity[i];
+      if (!a.reference?.reference || !p?.start) continue;
+      const mr = await client.request(a.reference.reference);
+      if (mr.status !== 'active') continue;
+      await client.update({ ...mr, status: p.end < date ? 'completed' : p.start > date ? 'cancelled' : 'stopped' });
+    }
+  }
+  const stopForm = $('nof1-stop-form');
+  stopForm.elements.reason.replaceChildren(...t.stopReasons.codes.map((c) => new Option(c.display, c.code)));
+  stopForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      await stop({ code: stopForm.elements.reason.value, serious: false, note: stopForm.elements.note.value.trim(), date: today() });
+      say('nof1-daily-result', true, 'The trial is stopped; the reason is in the report.');
+      await render();
+    } catch (error) {
+      failed('nof1-daily-result', 'Stopping the trial', error);
+    }
+  });
+  $('nof1-print').addEventListener('click', () => window.print());
+  // A trial past its last period is closed as completed (with its orders), so it no longer counts as running.
+  $('nof1-complete').addEventListener('click', async () => {
+    try {
+      trial.carePlan = await client.update({ ...trial.carePlan, status: 'completed' });
+      await endOrders(today());
+      say('nof1-daily-result', true, 'The trial is closed as completed.');
+      await render();
+    } catch (error) {
+      failed('nof1-daily-result', 'Closing the trial', error);
+    }
+  });
+
+  return load().catch((error) => failed('nof1-daily-result', 'Reading the trial', error));
+}
