@@ -8,6 +8,7 @@ import type { PainKnowledge } from './clinical/knowledge.js';
 import { trialResources } from './clinical/nof1/careplan.js';
 import { readTrialCarePlan, trialObservations } from './clinical/nof1/careplan-read.js';
 import { centFromFhir, centFromInput } from './clinical/nof1/cent.js';
+import { armExposures, cyp2d6SpecFrom } from './clinical/nof1/arm-exposure.js';
 import { planTrial } from './clinical/nof1/planner.js';
 import { parseTrial } from './clinical/nof1/trial.js';
 import { namesPatient } from './cds/patient-scope.js';
@@ -22,8 +23,10 @@ import type { Store } from './store/store.js';
  * - `POST /app-api/nof1/plan` `{fhirServer, plan}`: checks and randomises the
  *   plan (src/clinical/nof1/planner.ts) with the patient's CYP2D6 phenotype as
  *   the service computes it (read from the FHIR server with the app's token),
- *   and answers the CarePlan, one MedicationRequest per drug period, and each
- *   arm's MME and CYP2D6 check. The app writes them to the EHR itself.
+ *   and answers the CarePlan, one MedicationRequest per drug period, each
+ *   arm's MME and CYP2D6 check, and (with `weightKg`) each drug arm's exposure
+ *   as the pharmacokinetic twin simulates it for this patient (information
+ *   only). The app writes the resources to the EHR itself.
  * - `POST /app-api/nof1/report` `{carePlan, observations}` (the trial as
  *   recorded in FHIR) or `{trial}` (the plain JSON of `npm run nof1 -- analyze`):
  *   the analysis and the CENT 2015 report data.
@@ -31,7 +34,14 @@ import type { Store } from './store/store.js';
  * Errors are OperationOutcomes; answers are never cached.
  */
 
-const planBody = z.object({ fhirServer: z.string().url(), plan: z.record(z.string(), z.unknown()) }).strict();
+const planBody = z
+  .object({
+    fhirServer: z.string().url(),
+    plan: z.record(z.string(), z.unknown()),
+    // For the twin's simulated exposure of each arm (the app does not read weight from the record); not stored.
+    weightKg: z.number().positive().max(400).optional(),
+  })
+  .strict();
 const resource = z.record(z.string(), z.unknown());
 const reportBody = z.union([
   z.object({ carePlan: resource, observations: z.array(resource).max(5000).default([]) }).strict(),
@@ -79,6 +89,17 @@ export function nof1ApiRouter(deps: { config: Config; rules: RuleRuntime<PainKno
       carePlan,
       medicationRequests,
       arms: planned.value.arms,
+      // The in-silico trial: each drug arm's simulated exposure for this patient (information only, never a dose).
+      exposures: armExposures(
+        planned.value.design.arms,
+        {
+          ...(parsed.data.weightKg !== undefined ? { weightKg: parsed.data.weightKg } : {}),
+          cyp2d6: known ? cyp2d6SpecFrom(c) : 'unreadable',
+          ...(summary.twin.inhibitors.known ? { inhibitors: summary.twin.inhibitors.names } : {}),
+        },
+        k.twin,
+        k.mme,
+      ),
       pairsAdvice: planned.value.pairsAdvice,
       cyp2d6: { phenotype, known, text: headline },
       periods: planned.value.design.periods,

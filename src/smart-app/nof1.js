@@ -135,9 +135,16 @@ export function setUpNof1({ client, token, explain, summary }) {
     $('nof1-arms').replaceChildren();
     $('nof1-save').hidden = true;
     try {
-      planned = await post('plan', { fhirServer: client.state.serverUrl, plan });
+      planned = await post('plan', { fhirServer: client.state.serverUrl, plan, ...(f.weight.value !== '' ? { weightKg: Number(f.weight.value) } : {}) });
       const box = $('nof1-arms');
       box.append(table(['Arm', 'Treatment', 'MME per day', 'CYP2D6'], planned.arms.map((a) => [a.arm, a.label, a.mmeText, a.cyp2d6.text]), { id: 'nof1-arm-table' }));
+      // The in-silico trial before the real one: what the pharmacokinetic twin predicts for each drug arm (information only).
+      if (planned.exposures.length) {
+        box.append(
+          el('h3', 'Simulated exposure of each drug arm (illustration for discussion, not a dosing tool)'),
+          table(['Arm', 'Predicted for this patient'], planned.exposures.map((x) => [x.arm, x.text]), { id: 'nof1-exposure-table' }),
+        );
+      }
       box.append(el('p', `Randomised with seed ${planned.randomisation.seed}: blocks ${planned.randomisation.order}. ${planned.pairsAdvice}`, { id: 'nof1-order' }));
       box.append(table(['Period', 'Treatment', 'Dates'], planned.periods.map((p) => [String(p.index + 1), p.arm, `${p.start} to ${p.end}`]), { id: 'nof1-schedule' }));
       if (plan.blinded) box.append(el('p', 'Blinded: give this schedule to the pharmacy, not to the patient.', { class: 'warn' }));

@@ -214,3 +214,27 @@ test('a trial whose last period is over is closed as completed, with its orders'
   expect(trialOrders.map((r) => r.status)).toEqual(['completed', 'completed']);
   await context.close();
 });
+
+test('the planner shows each drug arm as the pharmacokinetic twin simulates it for this patient, once the weight is entered', { timeout: 90_000 }, async () => {
+  const app = await (await browser.newContext()).newPage();
+  const errors: string[] = [];
+  app.on('pageerror', (e) => void errors.push(e.message));
+  // Paul (CYP2D6 *1/*1, on alprazolam: no CYP2D6 inhibitor).
+  await launchApp(app, demo.base, 'benzo', 'view=nof1');
+  await expect.poll(() => app.textContent('#nof1-current'), { timeout: 10_000 }).toContain('No N-of-1 trial on record');
+  await app.fill('#a-drug', 'Tramadol Hydrochloride 50 MG Oral Tablet');
+  await app.fill('#a-times', '4');
+  await app.selectOption('#b-kind', 'non-drug');
+  await app.fill('#b-label', 'Daily walk');
+  await app.fill('#pairs', '2');
+  await app.click('#nof1-plan button[type=submit]');
+  await expect.poll(() => app.textContent('#nof1-plan-result'), { timeout: 10_000 }).toContain('passed the checks');
+  expect(await app.textContent('#nof1-exposure-table')).toContain("Not simulated: enter the patient's weight");
+  await app.fill('#nof1-weight', '70');
+  await app.click('#nof1-plan button[type=submit]');
+  await expect.poll(() => app.textContent('#nof1-exposure-table'), { timeout: 10_000 }).toMatch(/Simulated O-desmethyltramadol exposure at steady state: AUC over 24 h [\d.]+ ng·h\/mL/);
+  expect(await app.textContent('#nof1-exposure-table')).not.toContain('no CYP2D6 result');
+  expect(await app.textContent('#nof1-arms')).toContain('illustration for discussion, not a dosing tool');
+  await app.screenshot({ path: path.join(SHOTS, 'nof1-plan-exposure.png'), fullPage: true });
+  expect(errors).toEqual([]);
+});

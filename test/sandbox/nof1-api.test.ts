@@ -26,6 +26,7 @@ const appToken = (patient: string) => demo.service.demo!.smart.issueAccessToken(
 const post = (path: string, body: unknown, token?: string) =>
   fetch(`${base}/app-api/nof1/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
 const plan = (patientId: string, over: Record<string, unknown> = {}) => ({ patientId, start: '2026-05-20', pairs: 3, periodDays: 7, washoutDays: 2, seed: 12345, arms: { A: TRAMADOL, B: OXYCODONE }, ...over });
+const MORPHINE = { label: 'Morphine 15 mg four times a day', kind: 'drug' as const, medication: { display: 'Morphine Sulfate 15 MG Oral Tablet' }, dose: { amount: 1, unit: 'tablet', timesPerDay: 4 } };
 const diagnostics = async (res: Response) => ((await res.json()) as { resourceType: string; issue: { diagnostics: string }[] }).issue.map((i) => i.diagnostics).join(' | ');
 
 describe('POST /app-api/nof1/plan', () => {
@@ -58,6 +59,23 @@ describe('POST /app-api/nof1/plan', () => {
     // Same seed, same order.
     const again = (await (await post('plan', { fhirServer: `${base}/fhir`, plan: plan('no-genotype', { arms: { A: WALKING, B: TRAMADOL } }) }, await appToken('no-genotype'))).json()) as typeof body;
     expect(again.randomisation.order).toBe(body.randomisation.order);
+  });
+
+  test('with the weight, each drug arm shows its simulated exposure for this patient (information only); without it, why not', async () => {
+    type Answer = { exposures: { arm: string; text: string; exposure?: { drug: string; level: string; effectiveActivityScore: number | null } }[] };
+    const body = (weightKg?: number) => ({ fhirServer: `${base}/fhir`, plan: plan('no-genotype', { arms: { A: WALKING, B: TRAMADOL } }), ...(weightKg ? { weightKg } : {}) });
+    const withWeight = (await (await post('plan', body(70), await appToken('no-genotype'))).json()) as Answer;
+    expect(withWeight.exposures).toHaveLength(1);
+    expect(withWeight.exposures[0]).toMatchObject({ arm: 'B', exposure: { drug: 'tramadol', level: 'expected' } });
+    expect(withWeight.exposures[0]!.text).toContain('no CYP2D6 result on file: shown for a normal metabolizer');
+    const without = (await (await post('plan', body(), await appToken('no-genotype'))).json()) as Answer;
+    expect(without.exposures).toEqual([{ arm: 'B', text: "Not simulated: enter the patient's weight to see this arm's predicted exposure." }]);
+    // The inhibitor on Ana's medication list is applied to her genotype (*1/*1 on paroxetine): a morphine arm is unaffected.
+    const ana = (await (await post('plan', { ...body(60), plan: plan('pgx-paroxetine', { arms: { A: WALKING, B: MORPHINE } }) }, await appToken('pgx-paroxetine'))).json()) as Answer;
+    expect(ana.exposures[0]).toMatchObject({ arm: 'B', exposure: { drug: 'morphine', level: 'not-cyp2d6-dependent' } });
+    const bad = await post('plan', body(-3), await appToken('no-genotype'));
+    expect(bad.status).toBe(400);
+    expect(await diagnostics(bad)).toContain('weightKg');
   });
 
   test('refuses clearly: no token 401, a FHIR server outside the allowlist 403, a bad plan 400 naming the field, never a stack trace', async () => {
