@@ -78,7 +78,7 @@ async function shownAtSelection(deps: HookDeps, patientId: string, now: Date) {
 /** Steps 4 and 5 for a patient context: the facts, computed with the knowledge of the rule set that then decides on them (one set for the whole call). */
 export async function decideFor(rules: RuleRuntime<PainKnowledge>, serviceId: string, context: PatientContext, debug = false): Promise<Decision> {
   const ruleSet = rules.serving();
-  const facts = computePainFacts(context, ruleSet.knowledge, ruleSet.factsRead(serviceId));
+  const facts = computePainFacts(context, ruleSet.knowledge);
   return ruleSet.decide({ serviceId, facts, patientId: context.patientId, debug });
 }
 

@@ -53,11 +53,6 @@ export interface DecideInput {
 /** One rule set as it serves a call: the knowledge the facts are computed with and the rules that decide on them, never mixed with another set. */
 export interface ServingRuleSet<K> {
   readonly knowledge: K;
-  /**
-   * Every fact the enabled rules of a service read: in their conditions, their card templates and the parameters those
-   * show. A fact outside it can change no card of that service, so the domain need not compute it for the call.
-   */
-  factsRead(serviceId: string): ReadonlySet<string>;
   decide(input: DecideInput): Promise<Decision>;
 }
 
@@ -82,8 +77,6 @@ interface CompiledRuleSet<K> {
   readonly parametersUsed: ReadonlyMap<string, Readonly<Record<string, number | string>>>;
   /** Position of each rule in the rule files (ties in card order). */
   readonly ruleOrder: ReadonlyMap<string, number>;
-  /** The facts the enabled rules of each service read (see ServingRuleSet.factsRead). */
-  readonly factsByService: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** Engines for one subset of a group's rules; an Engine serves one run at a time. */
@@ -259,7 +252,7 @@ export class RuleRuntime<K> {
   /** The set serving now, for one call: compute the facts with its knowledge, then let it decide. */
   serving(): ServingRuleSet<K> {
     const set = this.current;
-    return { knowledge: set.data.knowledge, factsRead: (serviceId) => set.factsByService.get(serviceId) ?? NO_FACTS, decide: (input) => decide(set, this.domain, input) };
+    return { knowledge: set.data.knowledge, decide: (input) => decide(set, this.domain, input) };
   }
 }
 
@@ -325,7 +318,6 @@ function compile<K>(dirs: RuleSetDirs, domain: Domain<K>, serviceIds: readonly s
   const provenanceFacts = new Map<string, string[]>();
   const parametersUsed = new Map<string, Record<string, number | string>>();
   const factNames = new Set(domain.facts.map((f) => f.name));
-  const factsByService = new Map<string, Set<string>>(serviceIds.map((id) => [id, new Set<string>()]));
   for (const { definition: rule } of data.rules) {
     const inlinedConditions = inlineConditions(rule.conditions as ConditionNode, data);
     const facts = new Set<string>();
@@ -347,7 +339,6 @@ function compile<K>(dirs: RuleSetDirs, domain: Domain<K>, serviceIds: readonly s
     for (const text of texts) for (const ph of placeholdersIn(text)) if (ph.name.startsWith('parameters.')) parameterNames.add(ph.name.slice('parameters.'.length));
     parametersUsed.set(rule.id, Object.fromEntries([...parameterNames].sort().map((n) => [n, data.parameters.get(n)!.value])));
     if (!rule.enabled) continue;
-    for (const service of rule.services) for (const name of used) factsByService.get(service)?.add(name);
     const groupRule: GroupRule = {
       properties: { name: rule.id, priority: rule.priority, conditions: inlined as TopLevelCondition, event: { type: rule.id } },
       gate: ruleGate(inlined),
@@ -363,10 +354,8 @@ function compile<K>(dirs: RuleSetDirs, domain: Domain<K>, serviceIds: readonly s
   }
   const groups = new Map<string, RuleGroup>();
   for (const [key, rules] of grouped) groups.set(key, new RuleGroup(rules));
-  return { data, loadedAt: new Date(), groups, rulesById: new Map(data.rules.map((r) => [r.definition.id, r])), provenanceFacts, parametersUsed, ruleOrder: new Map(data.rules.map((r, i) => [r.definition.id, i])), factsByService };
+  return { data, loadedAt: new Date(), groups, rulesById: new Map(data.rules.map((r) => [r.definition.id, r])), provenanceFacts, parametersUsed, ruleOrder: new Map(data.rules.map((r, i) => [r.definition.id, i])) };
 }
-
-const NO_FACTS: ReadonlySet<string> = new Set();
 
 /** The tree with named conditions replaced by their definitions (done once per load, not by the engine on every run). */
 function inlineConditions(node: ConditionNode, data: RuleSetData<unknown>): ConditionNode {

@@ -16,26 +16,12 @@ import { proPatientFacts } from './pro-facts.js';
 import type { OrderFacts, PatientFacts } from './catalog.js';
 
 /**
- * Families computed only when a rule of the call reads one of their facts (nothing else is derived from them). The others
- * feed each other (the dose total feeds the exceptions, the goals and the questionnaires) and are always computed.
- * A test checks that each predicate claims exactly the facts its producer makes.
- */
-export const ON_DEMAND_FAMILIES = {
-  pro: (name: string) => name.startsWith('pro.'),
-  goals: (name: string) => name.startsWith('goals.') || name.startsWith('exceptionOnFile.mmeGoals'),
-} as const;
-
-const reads = (needed: ReadonlySet<string> | undefined, family: (name: string) => boolean) => needed === undefined || [...needed].some(family);
-
-/**
- * The facts of one hook call, from its patient context: what the rules
+ * Every fact of one hook call, from its patient context: what the rules
  * compare and the cards show (the names and types are in catalog.ts). Pure:
  * no I/O, no rule engine. Each family of facts comes from its own module; a
- * new family is one more producer merged here. `needed` (the facts the
- * service's rules read) leaves out the on-demand families no rule reads;
- * without it every fact is computed (the app's summary shows them all).
+ * new family is one more producer merged here.
  */
-export function computePainFacts(context: PatientContext, k: PainKnowledge, needed?: ReadonlySet<string>): FactSnapshot {
+export function computePainFacts(context: PatientContext, k: PainKnowledge): FactSnapshot {
   const records: (MedicationRequest | MedicationStatement)[] = [...context.medicationRequests, ...context.medicationStatements];
   const active = records.filter(isActiveUse);
   const cyp2d6 = assessCyp2d6({ observations: context.observations, activeMedications: active, resolveMedication: context.resolveMedication }, k.cyp2d6);
@@ -50,11 +36,9 @@ export function computePainFacts(context: PatientContext, k: PainKnowledge, need
     pgxPatientFacts(cyp2d6, k.cyp2d6),
     paediatricFacts(context, k.valueSets, k.paediatric),
     mme.facts,
-    reads(needed, ON_DEMAND_FAMILIES.pro)
-      ? proPatientFacts(context, k.pro, { therapyDays: typeof mme.facts['therapy.opioidDays'] === 'number' ? mme.facts['therapy.opioidDays'] : null, hasOpioids: mme.facts['mme.hasOpioids'] === true })
-      : {},
+    proPatientFacts(context, k.pro, { therapyDays: typeof mme.facts['therapy.opioidDays'] === 'number' ? mme.facts['therapy.opioidDays'] : null, hasOpioids: mme.facts['mme.hasOpioids'] === true }),
     exceptionPatientFacts(exceptions, context.now, { mmeTotal: mme.summary.total, mmeTotalKnown: mme.facts['mme.totalKnown'] === true, cnsClasses: stringList(mme.facts['cns.classes']), userId: context.userId }),
-    reads(needed, ON_DEMAND_FAMILIES.goals) ? goalPatientFacts(context, k, applicableException(exceptions, 'mme', { mmeTotal: mme.summary.total, mmeTotalKnown: mme.facts['mme.totalKnown'] === true }, context.now)) : {},
+    goalPatientFacts(context, k, applicableException(exceptions, 'mme', { mmeTotal: mme.summary.total, mmeTotalKnown: mme.facts['mme.totalKnown'] === true }, context.now)),
     nof1.patient,
   );
   const orders = context.ordersUnderConsideration.map((order) => {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { FACT_CATALOG } from '../../../src/clinical/facts/catalog.js';
-import { computePainFacts, ON_DEMAND_FAMILIES } from '../../../src/clinical/facts/index.js';
+import { computePainFacts } from '../../../src/clinical/facts/index.js';
 import { loadScenarios } from '../../../src/pipeline/scenarios/scenario.js';
 import { contextFor } from '../../helpers/hooks.js';
 import { loadKnowledge } from '../../helpers/knowledge.js';
@@ -31,31 +31,5 @@ describe('computed facts equal the catalog', () => {
       expect(Object.keys(order.facts).sort()).toEqual(names('order'));
       expect(Object.entries(order.facts).filter(([, v]) => v === undefined).map(([k]) => k)).toEqual([]);
     }
-  });
-});
-
-/**
- * A call computes only the on-demand families its service's rules read: the facts left out when no rule reads them are
- * exactly the ones each family's predicate claims, and every other fact is still there with the same value.
- */
-describe('on-demand fact families', () => {
-  const claimed = (name: string) => Object.values(ON_DEMAND_FAMILIES).some((family) => family(name));
-
-  test.each(patients.slice(0, 40))('%s', (_name, patient) => {
-    const all = computePainFacts(contextFor(patient), knowledge);
-    const lean = computePainFacts(contextFor(patient), knowledge, new Set());
-    const left = Object.keys(all.patient).filter((name) => !(name in lean.patient));
-    expect(left.length).toBeGreaterThan(0);
-    expect(left.filter((name) => !claimed(name))).toEqual([]);
-    expect(Object.keys(all.patient).filter(claimed).sort()).toEqual(left.sort());
-    for (const [name, value] of Object.entries(lean.patient)) expect(value, name).toEqual(all.patient[name as keyof typeof all.patient]);
-    expect(lean.orders).toEqual(all.orders);
-  });
-
-  test('a family is computed as soon as one of its facts is read', () => {
-    const patient = patients[0]![1];
-    const withPro = computePainFacts(contextFor(patient), knowledge, new Set(['pro.due']));
-    expect(Object.keys(withPro.patient).filter(ON_DEMAND_FAMILIES.pro).sort()).toEqual(names('patient').filter(ON_DEMAND_FAMILIES.pro));
-    expect(Object.keys(withPro.patient).filter(ON_DEMAND_FAMILIES.goals)).toEqual([]);
   });
 });
