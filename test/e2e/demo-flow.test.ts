@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { expect, test } from 'vitest';
 import { DEMO_PATIENTS } from '../../src/sandbox/seed.js';
-import { launchApp, launchBrowser, SHOTS } from '../helpers/browser.js';
-import { REPO_ROOT, startDemoService, type ListeningDemoService } from '../helpers/service.js';
+import { demoAndBrowser, launchApp, SHOTS } from '../helpers/browser.js';
+import { REPO_ROOT, startDemoService } from '../helpers/service.js';
 
 /**
  * The whole story in a real browser (Debian chromium via playwright-core):
@@ -13,20 +13,7 @@ import { REPO_ROOT, startDemoService, type ListeningDemoService } from '../helpe
  * next time; launches the SMART app from a card, documents a justification,
  * and the next hook call honours it. Screenshots go to test-artifacts/.
  */
-let demo: ListeningDemoService;
-let browser: Browser;
-let base: string;
-
-beforeAll(async () => {
-  demo = await startDemoService({ LOG_LEVEL: 'warn' });
-  base = demo.base;
-  browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await demo?.close();
-});
+const setup = demoAndBrowser();
 
 async function order(page: Page, patient: string, drug: string) {
   await page.selectOption('#patient', patient);
@@ -38,11 +25,11 @@ async function order(page: Page, patient: string, drug: string) {
 const cardTitles = (page: Page) => page.$$eval('#cards article h3', (hs) => hs.map((h) => h.textContent ?? ''));
 
 test('the whole workflow in a browser', async () => {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const context = await setup.browser.newContext({ viewport: { width: 1366, height: 900 } });
   const page = await context.newPage();
   const outside: string[] = [];
   context.on('request', (r) => {
-    if (!r.url().startsWith(base) && r.url() !== 'about:blank') outside.push(r.url());
+    if (!r.url().startsWith(setup.demo.base) && r.url() !== 'about:blank') outside.push(r.url());
   });
   const consoleErrors: string[] = [];
   const watch = (p: Page) => {
@@ -51,7 +38,7 @@ test('the whole workflow in a browser', async () => {
   };
   watch(page);
   context.on('page', watch);
-  await page.goto(`${base}/ehr/`);
+  await page.goto(`${setup.demo.base}/ehr/`);
   await expect.poll(() => page.$$eval('#patient option', (o) => o.length)).toBeGreaterThan(5);
 
   // 1. Codeine for the poor metabolizer: PGx card, accept the safer alternative.
@@ -136,10 +123,10 @@ test('the whole workflow in a browser', async () => {
 }, 120_000);
 
 test('the SMART app shows the dose picture, labels every field, explains failures in plain words and keeps what was typed', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await setup.browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   // Launched from a dose card shown for a draft order that brings the total to 140 MME/day.
-  await launchApp(page, base, 'mme-stable-80', 'view=mme&mme=140');
+  await launchApp(page, setup.demo.base, 'mme-stable-80', 'view=mme&mme=140');
 
   // Dose view: the total, one row per order, and the chart with both thresholds.
   const mme = await page.textContent('#mme-body');
@@ -169,12 +156,12 @@ test('the SMART app shows the dose picture, labels every field, explains failure
     ['network', (r) => r.abort('failed'), /could not be reached/],
   ];
   for (const [name, answer, message] of failures) {
-    await page.route(`${base}/fhir/DetectedIssue`, answer);
+    await page.route(`${setup.demo.base}/fhir/DetectedIssue`, answer);
     await page.click('#justification button[type=submit]');
     await expect.poll(() => page.textContent('#result'), { timeout: 10_000, message: name }).toMatch(message);
     expect(await page.textContent('#result')).toContain('what you typed is kept');
     expect(await page.inputValue('#rationale')).toBe('Stable for two years, function improved.');
-    await page.unroute(`${base}/fhir/DetectedIssue`);
+    await page.unroute(`${setup.demo.base}/fhir/DetectedIssue`);
   }
   await page.screenshot({ path: path.join(SHOTS, 'smart-app-error.png'), fullPage: true });
 
@@ -261,7 +248,7 @@ test('every story at desktop and at phone width: nothing wider than the screen, 
   for (const width of WIDTHS) {
     // A fresh demo for each width: both see each story the first time (no exception or repeat on file).
     const fresh = await startDemoService({ LOG_LEVEL: 'warn' });
-    const context = await browser.newContext({ viewport: width.viewport });
+    const context = await setup.browser.newContext({ viewport: width.viewport });
     const outside: string[] = [];
     const consoleErrors: string[] = [];
     context.on('request', (r) => {

@@ -1,8 +1,7 @@
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { launchApp, launchBrowser, SHOTS } from '../helpers/browser.js';
-import { startDemoService, type ListeningDemoService } from '../helpers/service.js';
+import type { Page } from 'playwright-core';
+import { expect, test } from 'vitest';
+import { demoAndBrowser, launchApp, SHOTS } from '../helpers/browser.js';
 
 /**
  * Personal goals in a real browser (issue 21): for the patient stable on
@@ -10,22 +9,11 @@ import { startDemoService, type ListeningDemoService } from '../helpers/service.
  * dose justification on it, score it twice, and see the T-score and the dose
  * exception's quiet card in the demo EHR change with the scores.
  */
-let demo: ListeningDemoService;
-let browser: Browser;
-
-beforeAll(async () => {
-  demo = await startDemoService({ LOG_LEVEL: 'warn' });
-  browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await demo?.close();
-});
+const setup = demoAndBrowser();
 
 /** Orders oxycodone in the demo EHR and returns the text of the dose exception's quiet card ('' when none). */
 async function quietCard(page: Page): Promise<string> {
-  await page.goto(`${demo.base}/ehr/`);
+  await page.goto(`${setup.demo.base}/ehr/`);
   await expect.poll(() => page.$$eval('#patient option', (o) => o.length)).toBeGreaterThan(5);
   await page.selectOption('#patient', 'mme-stable-80');
   await page.selectOption('#drug', 'oxycodone');
@@ -43,14 +31,14 @@ async function score(app: Page, level: string, expected: RegExp) {
 }
 
 test('create a goal with five levels, score it twice: the T-score and the quiet card change', async () => {
-  const ehr = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const ehr = await setup.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const context = await setup.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const errors: string[] = [];
   const app = await context.newPage();
   app.on('pageerror', (e) => void errors.push(e.message));
   app.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
   // As from the dose card shown for a draft that brings the total to 140 MME/day.
-  await launchApp(app, demo.base, 'mme-stable-80', 'view=goals&mme=140');
+  await launchApp(app, setup.demo.base, 'mme-stable-80', 'view=goals&mme=140');
   expect(await app.textContent('#goals-body')).toContain('No Goal Attainment Scaling goal yet');
 
   // The guided editor: a template, then the patient's own words for what matters and the expected outcome.
@@ -121,7 +109,7 @@ test('create a goal with five levels, score it twice: the T-score and the quiet 
 }, 120_000);
 
 test('goals that could not be read are never shown as no goals', async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const context = await setup.browser.newContext({ viewport: { width: 390, height: 844 } });
   const app = await context.newPage();
   // The service's answer when the Goal read failed: goals.known false and nothing listed.
   await app.route('**/app-api/summary', async (route) => {
@@ -130,7 +118,7 @@ test('goals that could not be read are never shown as no goals', async () => {
     summary.goals = { ...summary.goals, 'goals.known': false, goals: [] };
     await route.fulfill({ response: res, json: summary });
   });
-  await launchApp(app, demo.base, 'mme-stable-80', 'view=goals');
+  await launchApp(app, setup.demo.base, 'mme-stable-80', 'view=goals');
   const text = await app.textContent('#goals-body');
   expect(text).toContain('could not be read');
   expect(text).not.toContain('No Goal Attainment Scaling goal yet');

@@ -1,9 +1,7 @@
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { analyzeTrial } from '../../src/clinical/nof1/analyze.js';
-import { launchApp, launchBrowser, SHOTS } from '../helpers/browser.js';
-import { startDemoService, type ListeningDemoService } from '../helpers/service.js';
+import { demoAndBrowser, launchApp, SHOTS } from '../helpers/browser.js';
 import { isoDay } from '../unit/nof1/helpers.js';
 
 /**
@@ -16,29 +14,18 @@ import { isoDay } from '../unit/nof1/helpers.js';
  * plot of the daily series by arm; the report prints alone; and ordering
  * oxycodone in the demo EHR shows the trial card.
  */
-let demo: ListeningDemoService;
-let browser: Browser;
-
-beforeAll(async () => {
-  demo = await startDemoService({ LOG_LEVEL: 'warn' });
-  browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await demo?.close();
-});
+const setup = demoAndBrowser();
 
 const two = (x: number) => (Math.round(x * 100) / 100).toFixed(2);
 
 test('plan a trial, enter two weeks of scores, read the report with its numbers and plot', { timeout: 180_000 }, async () => {
-  const context = await browser.newContext({ viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true });
+  const context = await setup.browser.newContext({ viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true });
   const app = await context.newPage();
   const errors: string[] = [];
   app.on('pageerror', (e) => void errors.push(e.message));
   // The refused plan is a 400 from the service by design (the browser logs it, and so does the app).
   app.on('console', (m) => void (m.type() === 'error' && !/failed: .*refused as an arm|status of 400/.test(m.text()) && errors.push(m.text())));
-  await launchApp(app, demo.base, 'pgx-poor', 'view=nof1');
+  await launchApp(app, setup.demo.base, 'pgx-poor', 'view=nof1');
   await expect.poll(() => app.textContent('#nof1-current'), { timeout: 10_000 }).toContain('No N-of-1 trial on record');
   expect(await app.textContent('#nof1')).toContain('not a promise of relief');
   expect(await app.textContent('#pairs-why')).toContain('Why more pairs are better');
@@ -123,8 +110,8 @@ test('plan a trial, enter two weeks of scores, read the report with its numbers 
   expect(errors).toEqual([]);
 
   // While the trial runs, ordering one of its drugs in the demo EHR shows the trial card.
-  const ehr = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await ehr.goto(`${demo.base}/ehr/`);
+  const ehr = await setup.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await ehr.goto(`${setup.demo.base}/ehr/`);
   await expect.poll(() => ehr.$$eval('#patient option', (o) => o.length)).toBeGreaterThan(5);
   await ehr.selectOption('#patient', 'pgx-poor');
   await ehr.selectOption('#drug', 'oxycodone');
@@ -146,8 +133,8 @@ test('plan a trial, enter two weeks of scores, read the report with its numbers 
   expect(await app.textContent('#nof1-status')).toContain('stopped early');
   expect(await app.isVisible('#nof1-daily')).toBe(false);
   // The trial's period orders end with it: the dose total no longer counts them.
-  const token = await demo.service.demo!.smart.issueAccessToken({ patient: 'pgx-poor', practitioner: 'Practitioner/prac-1', scope: 'launch openid fhirUser patient/*.read', clientId: 'pain-app' });
-  const bundle = (await (await fetch(`${demo.base}/fhir/MedicationRequest?patient=pgx-poor&_count=100`, { headers: { authorization: `Bearer ${token}` } })).json()) as { entry?: { resource: { status: string; note?: { text: string }[] } }[] };
+  const token = await setup.demo.service.demo!.smart.issueAccessToken({ patient: 'pgx-poor', practitioner: 'Practitioner/prac-1', scope: 'launch openid fhirUser patient/*.read', clientId: 'pain-app' });
+  const bundle = (await (await fetch(`${setup.demo.base}/fhir/MedicationRequest?patient=pgx-poor&_count=100`, { headers: { authorization: `Bearer ${token}` } })).json()) as { entry?: { resource: { status: string; note?: { text: string }[] } }[] };
   const trialOrders = (bundle.entry ?? []).map((e) => e.resource).filter((r) => r.note?.some((n) => n.text.startsWith('N-of-1 trial period')));
   expect(trialOrders.map((r) => r.status).sort()).toEqual(['cancelled', 'cancelled', 'completed', 'stopped']);
   expect(errors).toEqual([]);
@@ -155,11 +142,11 @@ test('plan a trial, enter two weeks of scores, read the report with its numbers 
 });
 
 test('a PEG trial: the daily entry asks the three PEG questions and records their mean', { timeout: 120_000 }, async () => {
-  const context = await browser.newContext({ viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true });
+  const context = await setup.browser.newContext({ viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true });
   const app = await context.newPage();
   const errors: string[] = [];
   app.on('pageerror', (e) => void errors.push(e.message));
-  await launchApp(app, demo.base, 'no-genotype', 'view=nof1');
+  await launchApp(app, setup.demo.base, 'no-genotype', 'view=nof1');
   await expect.poll(() => app.textContent('#nof1-current'), { timeout: 10_000 }).toContain('No N-of-1 trial on record');
   await app.selectOption('#a-kind', 'non-drug');
   await app.fill('#a-label', 'Morning stretching');
@@ -189,9 +176,9 @@ test('a PEG trial: the daily entry asks the three PEG questions and records thei
 });
 
 test('a trial whose last period is over is closed as completed, with its orders', { timeout: 120_000 }, async () => {
-  const context = await browser.newContext({ viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true });
+  const context = await setup.browser.newContext({ viewport: { width: 412, height: 915 }, isMobile: true, hasTouch: true });
   const app = await context.newPage();
-  await launchApp(app, demo.base, 'pgx-ultrarapid', 'view=nof1');
+  await launchApp(app, setup.demo.base, 'pgx-ultrarapid', 'view=nof1');
   await expect.poll(() => app.textContent('#nof1-current'), { timeout: 10_000 }).toContain('No N-of-1 trial on record');
   await app.selectOption('#a-kind', 'non-drug');
   await app.fill('#a-label', 'Heat pack');
@@ -208,19 +195,19 @@ test('a trial whose last period is over is closed as completed, with its orders'
   await expect.poll(() => app.textContent('#nof1-daily-result'), { timeout: 10_000 }).toBe('The trial is closed as completed.');
   expect(await app.textContent('#nof1-status')).toContain('completed as planned');
   expect(await app.isVisible('#nof1-daily')).toBe(false);
-  const token = await demo.service.demo!.smart.issueAccessToken({ patient: 'pgx-ultrarapid', practitioner: 'Practitioner/prac-1', scope: 'launch openid fhirUser patient/*.read', clientId: 'pain-app' });
-  const bundle = (await (await fetch(`${demo.base}/fhir/MedicationRequest?patient=pgx-ultrarapid&_count=100`, { headers: { authorization: `Bearer ${token}` } })).json()) as { entry?: { resource: { status: string; note?: { text: string }[] } }[] };
+  const token = await setup.demo.service.demo!.smart.issueAccessToken({ patient: 'pgx-ultrarapid', practitioner: 'Practitioner/prac-1', scope: 'launch openid fhirUser patient/*.read', clientId: 'pain-app' });
+  const bundle = (await (await fetch(`${setup.demo.base}/fhir/MedicationRequest?patient=pgx-ultrarapid&_count=100`, { headers: { authorization: `Bearer ${token}` } })).json()) as { entry?: { resource: { status: string; note?: { text: string }[] } }[] };
   const trialOrders = (bundle.entry ?? []).map((e) => e.resource).filter((r) => r.note?.some((n) => n.text.startsWith('N-of-1 trial period')));
   expect(trialOrders.map((r) => r.status)).toEqual(['completed', 'completed']);
   await context.close();
 });
 
 test('the planner shows each drug arm as the pharmacokinetic twin simulates it for this patient, once the weight is entered', { timeout: 90_000 }, async () => {
-  const app = await (await browser.newContext()).newPage();
+  const app = await (await setup.browser.newContext()).newPage();
   const errors: string[] = [];
   app.on('pageerror', (e) => void errors.push(e.message));
   // Paul (CYP2D6 *1/*1, on alprazolam: no CYP2D6 inhibitor).
-  await launchApp(app, demo.base, 'benzo', 'view=nof1');
+  await launchApp(app, setup.demo.base, 'benzo', 'view=nof1');
   await expect.poll(() => app.textContent('#nof1-current'), { timeout: 10_000 }).toContain('No N-of-1 trial on record');
   await app.fill('#a-drug', 'Tramadol Hydrochloride 50 MG Oral Tablet');
   await app.fill('#a-times', '4');

@@ -1,8 +1,7 @@
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { launchApp, launchBrowser, SHOTS } from '../helpers/browser.js';
-import { startDemoService, type ListeningDemoService } from '../helpers/service.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { expect, test } from 'vitest';
+import { demoAndBrowser, launchApp, SHOTS } from '../helpers/browser.js';
 
 /**
  * The what-if view (issue 23) in a real browser against the demo EHR: opened
@@ -11,21 +10,10 @@ import { startDemoService, type ListeningDemoService } from '../helpers/service.
  * for the normal metabolizer on paroxetine (untick the inhibitor and the numbers
  * change). Curves drawn, numbers shown, the illustration label always visible.
  */
-let demo: ListeningDemoService;
-let browser: Browser;
-
-beforeAll(async () => {
-  demo = await startDemoService({ LOG_LEVEL: 'warn' });
-  browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await demo?.close();
-});
+const setup = demoAndBrowser();
 
 async function newApp(width = 1280): Promise<{ context: BrowserContext; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width, height: 900 } });
+  const context = await setup.browser.newContext({ viewport: { width, height: 900 } });
   const errors: string[] = [];
   context.on('page', (p) => {
     p.on('pageerror', (e) => void errors.push(e.message));
@@ -53,7 +41,7 @@ async function expectLabelVisible(app: Page) {
 test('poor metabolizer, from the CYP2D6 card: the draft codeine and morphine preloaded, curves drawn, numbers shown, label visible', async () => {
   const { context, errors } = await newApp();
   const ehr = await context.newPage();
-  await ehr.goto(`${demo.base}/ehr/`);
+  await ehr.goto(`${setup.demo.base}/ehr/`);
   await expect.poll(() => ehr.$$eval('#patient option', (o) => o.length)).toBeGreaterThan(5);
   await ehr.selectOption('#patient', 'pgx-poor');
   await ehr.selectOption('#drug', 'codeine');
@@ -108,7 +96,7 @@ test('poor metabolizer, from the CYP2D6 card: the draft codeine and morphine pre
 test('ultrarapid metabolizer: one curve per model, codeine flagged as unusually high, label visible on a phone', async () => {
   const { context, errors } = await newApp(390);
   const app = await context.newPage();
-  await launchApp(app, demo.base, 'pgx-ultrarapid', 'view=twin');
+  await launchApp(app, setup.demo.base, 'pgx-ultrarapid', 'view=twin');
   expect(await app.inputValue('#twin-score')).toBe('3');
   await simulate(app, '82');
   expect(await app.$$eval('#twin-result svg.twin-curve', (s) => s.length)).toBe(3);
@@ -128,7 +116,7 @@ test('ultrarapid metabolizer: one curve per model, codeine flagged as unusually 
 test('normal metabolizer on paroxetine: untick the inhibitor and the numbers change', async () => {
   const { context, errors } = await newApp();
   const app = await context.newPage();
-  await launchApp(app, demo.base, 'pgx-paroxetine', 'view=twin&drug=codeine&doseMg=30&intervalHours=6&alternatives=morphine');
+  await launchApp(app, setup.demo.base, 'pgx-paroxetine', 'view=twin&drug=codeine&doseMg=30&intervalHours=6&alternatives=morphine');
   expect(await app.isChecked('#twin-inhibitors input.twin-inhibitor[value="paroxetine"]')).toBe(true);
   await simulate(app);
   const before = await rows(app);

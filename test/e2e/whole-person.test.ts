@@ -1,8 +1,7 @@
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { launchApp, launchBrowser, SHOTS } from '../helpers/browser.js';
-import { startDemoService, type ListeningDemoService } from '../helpers/service.js';
+import type { Page } from 'playwright-core';
+import { expect, test } from 'vitest';
+import { demoAndBrowser, launchApp, SHOTS } from '../helpers/browser.js';
 
 /**
  * The whole-person story in a real browser (issue 20): Ray Rising's mixing
@@ -10,21 +9,10 @@ import { startDemoService, type ListeningDemoService } from '../helpers/service.
  * the EHR as QuestionnaireResponse + score Observations), the dials change,
  * and the next hook call in the demo EHR changes with them.
  */
-let demo: ListeningDemoService;
-let browser: Browser;
-
-beforeAll(async () => {
-  demo = await startDemoService({ LOG_LEVEL: 'warn' });
-  browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await demo?.close();
-});
+const setup = demoAndBrowser();
 
 async function orderCards(page: Page, patient: string): Promise<string[]> {
-  await page.goto(`${demo.base}/ehr/`);
+  await page.goto(`${setup.demo.base}/ehr/`);
   await expect.poll(() => page.$$eval('#patient option', (o) => o.length)).toBeGreaterThan(5);
   await page.selectOption('#patient', patient);
   await page.selectOption('#drug', 'oxycodone');
@@ -45,17 +33,17 @@ async function fill(page: Page, title: string, answers: string[]) {
 }
 
 test('fill a PEG and a PHQ-9 on a phone: the dials and the next hook call change', async () => {
-  const ehr = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const ehr = await setup.browser.newPage({ viewport: { width: 1280, height: 900 } });
   const before = await orderCards(ehr, 'pro-depression');
   expect(before).toEqual(expect.arrayContaining([expect.stringMatching(/^Mental-health or overdose risk/), expect.stringMatching(/^Benefit not shown: PEG not 30% better/)]));
   expect(before.join('|')).not.toMatch(/self-harm/);
 
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const context = await setup.browser.newContext({ viewport: { width: 390, height: 844 } });
   const errors: string[] = [];
   const app = await context.newPage();
   app.on('pageerror', (e) => void errors.push(e.message));
   app.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
-  await launchApp(app, demo.base, 'pro-depression', 'view=pro');
+  await launchApp(app, setup.demo.base, 'pro-depression', 'view=pro');
 
   // The board: latest values with bands and dates, a clinically important change, never-measured dimensions say so.
   expect(await dialText(app, 'Mood')).toMatch(/PHQ-9 17 \(moderately severe\), \d{4}-\d\d-\d\d.*worse by 11 since .*clinically important/);
@@ -91,7 +79,7 @@ test('fill a PEG and a PHQ-9 on a phone: the dials and the next hook call change
 }, 120_000);
 
 test('lab results that could not be read are never shown as none: no "never measured" dials, no "no CYP2D6 result"', async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const context = await setup.browser.newContext({ viewport: { width: 390, height: 844 } });
   const app = await context.newPage();
   // The service's answer when the Observation read failed (and the medication list too).
   await app.route('**/app-api/summary', async (route) => {
@@ -101,7 +89,7 @@ test('lab results that could not be read are never shown as none: no "never meas
     summary.cyp2d6 = { ...summary.cyp2d6, 'cyp2d6.hasResult': false };
     await route.fulfill({ response: res, json: summary });
   });
-  await launchApp(app, demo.base, 'pro-depression', 'view=pro');
+  await launchApp(app, setup.demo.base, 'pro-depression', 'view=pro');
   const pro = await app.textContent('#pro-body');
   expect(pro).toContain('could not be read');
   expect(pro).toContain('does not mean they were never measured');

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { expect } from 'vitest';
-import { REPO_ROOT } from './service.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { REPO_ROOT, startDemoService, type ListeningDemoService } from './service.js';
 
 /** Where the browser tests leave their screenshots (CI keeps them as artifacts). */
 export const SHOTS = path.join(REPO_ROOT, 'test-artifacts', 'screenshots');
@@ -26,4 +26,21 @@ export async function launchApp(page: Page, base: string, patientId: string, app
   await page.goto(url);
   await page.waitForURL(/\/app\/index\.html/, { timeout: 15_000 });
   await expect.poll(() => page.textContent('#banner'), { timeout: 15_000 }).not.toContain('Loading');
+}
+
+/**
+ * The demo service (EHR, FHIR server, SMART app) and a browser for the tests of one file: started before them,
+ * stopped after. Read `demo` and `browser` inside the tests (they are set once the file's setup has run).
+ */
+export function demoAndBrowser(): { readonly demo: ListeningDemoService; readonly browser: Browser } {
+  const held = {} as { demo: ListeningDemoService; browser: Browser };
+  beforeAll(async () => {
+    held.demo = await startDemoService({ LOG_LEVEL: 'warn' });
+    held.browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await held.browser?.close();
+    await held.demo?.close();
+  });
+  return held;
 }
