@@ -22,14 +22,23 @@ function recordScore(cyp) {
   return Number.isFinite(n) ? n : undefined;
 }
 
+/** A phenotype-only result (no activity score): simulated from the phenotype unless a score is entered, never as a normal metabolizer. */
+let recordPhenotype;
+
 function fillPatient(summary) {
   const cyp = summary.cyp2d6 ?? {};
   const twin = summary.twin;
   const score = recordScore(cyp);
   const unreadable = new Set(summary.unavailable ?? []);
+  const phenotype = cyp['cyp2d6.genotypePhenotype'];
+  recordPhenotype = cyp['cyp2d6.hasResult'] && score === undefined && /^(poor|intermediate|normal|ultrarapid) metabolizer$/i.test(phenotype ?? '') ? phenotype : undefined;
   $('twin-score').value = score ?? '';
-  $('twin-score-note').textContent = cyp['cyp2d6.hasResult']
-    ? `From the record: ${cyp['cyp2d6.diplotype'] ?? 'phenotype only'}, activity score ${cyp['cyp2d6.activityScore'] ?? 'not given'} (${cyp['cyp2d6.genotypePhenotype'] ?? 'phenotype unknown'}).`
+  $('twin-score-note').textContent = recordPhenotype
+    ? `From the record: a phenotype-only result, ${recordPhenotype}. Left empty, the curves use the twin's representative activity score for it; enter a score to ask what if.`
+    : cyp['cyp2d6.hasResult'] && score === undefined
+      ? `From the record: a CYP2D6 result that could not be scored (${phenotype ?? 'phenotype unknown'}). Left empty, each curve is a typical (normal) metabolizer's and says so; enter a score to ask what if.`
+    : cyp['cyp2d6.hasResult']
+    ? `From the record: ${cyp['cyp2d6.diplotype'] ?? 'phenotype only'}, activity score ${cyp['cyp2d6.activityScore'] ?? 'not given'} (${phenotype ?? 'phenotype unknown'}).`
     : unreadable.has('observations')
       ? 'The laboratory results could not be read, so whether a CYP2D6 result exists is unknown. Leave empty to simulate a typical (normal) metabolizer, which each result then says, or enter a score.'
       : 'No CYP2D6 result on file. Leave empty to simulate a typical (normal) metabolizer, which each result then says, or enter a score to ask what if.';
@@ -124,7 +133,7 @@ function request() {
   return {
     patient: {
       weightKg: Number($('twin-weight').value),
-      ...(score !== '' ? { cyp2d6: { activityScore: Number(score) } } : {}),
+      ...(score !== '' ? { cyp2d6: { activityScore: Number(score) } } : recordPhenotype ? { cyp2d6: { phenotype: recordPhenotype } } : {}),
       inhibitors,
       ...(egfr !== '' ? { eGFR: Number(egfr) } : {}),
       liver: $('twin-liver').value,

@@ -142,3 +142,30 @@ test('normal metabolizer on paroxetine: untick the inhibitor and the numbers cha
   expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
   await context.close();
 }, 120_000);
+
+test('a phenotype-only result is simulated from that phenotype, never as a normal metabolizer', async () => {
+  // Lea has no CYP2D6 result; the lab now reports a phenotype only ("Poor metabolizer"), with no genotype or score.
+  const token = await setup.demo.service.demo!.smart.issueAccessToken({ patient: 'no-genotype', practitioner: 'Practitioner/prac-1', scope: 'launch openid fhirUser patient/*.read patient/*.write', clientId: 'pain-app' });
+  const observation = {
+    resourceType: 'Observation',
+    status: 'final',
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
+    code: { coding: [{ system: 'http://loinc.org', code: '79714-9', display: 'CYP2D6 gene product metabolic activity interpretation' }], text: 'CYP2D6 phenotype' },
+    subject: { reference: 'Patient/no-genotype' },
+    effectiveDateTime: '2026-01-10',
+    valueCodeableConcept: { text: 'Poor metabolizer' },
+  };
+  const saved = await fetch(`${setup.demo.base}/fhir/Observation`, { method: 'POST', headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${token}` }, body: JSON.stringify(observation) });
+  expect(saved.status).toBe(201);
+  const { context, errors } = await newApp();
+  const app = await context.newPage();
+  await launchApp(app, setup.demo.base, 'no-genotype', 'view=twin');
+  expect(await app.inputValue('#twin-score')).toBe('');
+  expect(await app.textContent('#twin-score-note')).toContain('a phenotype-only result, Poor metabolizer');
+  await simulate(app, '60');
+  const [codeine] = await rows(app);
+  expect(Number(codeine![4]!.replace('%', ''))).toBeLessThan(10);
+  expect(codeine![6]).toMatch(/Poor metabolizer: Avoid/);
+  expect(errors).toEqual([]);
+  await context.close();
+}, 120_000);
