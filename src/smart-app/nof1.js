@@ -16,7 +16,11 @@ const CATEGORY = 'urn:pain-cds:nof1|nof1-trial';
 const PERIOD_EXTENSION = 'urn:pain-cds:nof1-period';
 const TRIAL_EXTENSION = 'urn:pain-cds:nof1-trial';
 const STOP_EXTENSION = 'urn:pain-cds:nof1-early-stop';
-const today = () => new Date().toISOString().slice(0, 10);
+/** The patient's calendar day where the app runs (a score entered at 20:00 in New York belongs to that day, not to UTC's next one). */
+const today = () => {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+};
 const sub = (ext, url) => (ext?.extension ?? []).find((e) => e.url === url);
 
 /** The periods written on a trial CarePlan: index, arm, dates. */
@@ -74,9 +78,14 @@ export function setUpNof1({ client, token, explain, summary }) {
   };
 
   async function load() {
-    const plans = await client.request(`CarePlan?category=${encodeURIComponent(CATEGORY)}&_sort=-_lastUpdated`, { flat: true });
+    // This patient's trials only, whatever the server would return for a search without the patient (a user-scoped token, an open server).
+    const patientId = client.patient.id;
+    const own = (r) => (r.subject?.reference ?? '').replace(/\/_history\/[^/]+$/, '').endsWith(`Patient/${patientId}`);
+    const plans = (await client.request(`CarePlan?patient=${encodeURIComponent(patientId)}&category=${encodeURIComponent(CATEGORY)}&_sort=-_lastUpdated`, { flat: true })).filter(own);
     const cp = plans.find((p) => p.status === 'active') ?? plans[0];
-    trial = cp ? { carePlan: cp, observations: await client.request(`Observation?based-on=CarePlan/${cp.id}&_count=1000`, { flat: true, pageLimit: 0 }) } : null;
+    trial = cp
+      ? { carePlan: cp, observations: (await client.request(`Observation?patient=${encodeURIComponent(patientId)}&based-on=CarePlan/${cp.id}&_count=1000`, { flat: true, pageLimit: 0 })).filter(own) }
+      : null;
     await render();
   }
 
@@ -97,6 +106,11 @@ export function setUpNof1({ client, token, explain, summary }) {
     const blinded = blindedOf(trial.carePlan);
     const where = now ? `Today is in period ${now.index + 1} of ${periods.length}${blinded ? ' (blinded: the pharmacy holds the schedule)' : `: treatment ${now.arm}`}.` : `The trial runs from ${periods[0].start} to ${periods.at(-1).end}.`;
     current.append(el('p', `${trial.carePlan.title} (CarePlan/${trial.carePlan.id}, ${trial.carePlan.status}). ${where}`, { id: 'nof1-trial-line' }));
+    // A blinded trial's report names each period's treatment and compares the arms: it waits until the trial has ended.
+    if (blinded && trial.carePlan.status === 'active') {
+      $('nof1-report').replaceChildren(el('p', 'Blinded trial: the report, which shows which treatment each period had, opens once the trial has ended or stopped.', { id: 'nof1-report-blinded' }));
+      return;
+    }
     try {
       renderReport($('nof1-report'), await post('report', { carePlan: trial.carePlan, observations: trial.observations }));
     } catch (error) {

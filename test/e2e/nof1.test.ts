@@ -225,3 +225,26 @@ test('the planner shows each drug arm as the pharmacokinetic twin simulates it f
   await app.screenshot({ path: path.join(SHOTS, 'nof1-plan-exposure.png'), fullPage: true });
   expect(errors).toEqual([]);
 });
+
+test('a blinded trial: while it runs, the app shows no report that would say which treatment each period had', { timeout: 90_000 }, async () => {
+  const app = await (await setup.browser.newContext()).newPage();
+  const errors: string[] = [];
+  app.on('pageerror', (e) => void errors.push(e.message));
+  await launchApp(app, setup.demo.base, 'cancer-pain', 'view=nof1');
+  await expect.poll(() => app.textContent('#nof1-current'), { timeout: 10_000 }).toContain('No N-of-1 trial on record');
+  await app.selectOption('#a-kind', 'non-drug');
+  await app.fill('#a-label', 'Heat pack');
+  await app.selectOption('#b-kind', 'non-drug');
+  await app.fill('#b-label', 'Cold pack');
+  await app.fill('#nof1-start', isoDay(new Date().toISOString().slice(0, 10), -3));
+  await app.fill('#pairs', '2');
+  await app.check('#blinded');
+  await app.click('#nof1-plan button[type=submit]');
+  await expect.poll(() => app.textContent('#nof1-plan-result'), { timeout: 10_000 }).toContain('passed the checks');
+  await app.click('#nof1-save');
+  await expect.poll(() => app.isVisible('#nof1-daily'), { timeout: 15_000 }).toBe(true);
+  expect(await app.textContent('#nof1-trial-line')).toContain('blinded: the pharmacy holds the schedule');
+  expect(await app.textContent('#nof1-report')).toContain('Blinded trial: the report');
+  expect(await app.textContent('#nof1-report')).not.toMatch(/Heat pack|Cold pack/);
+  expect(errors).toEqual([]);
+});
