@@ -9,6 +9,7 @@ import { trialResources } from './clinical/nof1/careplan.js';
 import { readTrialCarePlan, trialObservations } from './clinical/nof1/careplan-read.js';
 import { centFromFhir, centFromInput } from './clinical/nof1/cent.js';
 import { armExposures, cyp2d6SpecFrom } from './clinical/nof1/arm-exposure.js';
+import { twinInputSchema } from './clinical/twin/index.js';
 import { planTrial } from './clinical/nof1/planner.js';
 import { parseTrial } from './clinical/nof1/trial.js';
 import { namesPatient } from './cds/patient-scope.js';
@@ -39,7 +40,7 @@ const planBody = z
     fhirServer: z.string().url(),
     plan: z.record(z.string(), z.unknown()),
     // For the twin's simulated exposure of each arm (the app does not read weight from the record); not stored.
-    weightKg: z.number().positive().max(400).optional(),
+    weightKg: twinInputSchema.shape.weightKg.optional(),
   })
   .strict();
 const resource = z.record(z.string(), z.unknown());

@@ -240,7 +240,7 @@ export function setUpNof1({ client, token, explain, summary }) {
     try {
       for (const o of writes) trial.observations.push(await client.create(o));
       if (sae) await stop({ code: 'adverse-event', serious: true, note: f['sae-text'].value.trim(), date: day });
-      say('nof1-daily-result', true, sae ? `Saved for ${day}. The serious adverse event ends this treatment and the trial; it is in the report. Contact the clinician.` : `Saved for ${day}.`);
+      say('nof1-daily-result', true, sae ? `Saved for ${day}. If breathing is slow or shallow, or the person is very hard to wake, call the emergency number now (and give naloxone if it is at hand). Otherwise tell the care team today. The serious side effect ends this treatment and the trial, and it is in the report.` : `Saved for ${day}.`);
       for (const input of daily.querySelectorAll('#nof1-scales input, #nof1-took input')) input.checked = false;
       await render();
     } catch (error) {

@@ -50,6 +50,8 @@ describe('twin simulate (built command)', () => {
     ['unknown drug', '{"drug": "aspirin", "doseMg": 500, "intervalHours": 6, "days": 1, "weightKg": 70}', /drug: unknown drug "aspirin"/],
     ['impossible dose', '{"drug": "tramadol", "doseMg": -50, "intervalHours": 6, "days": 1, "weightKg": 70}', /doseMg: must be more than 0 mg/],
     ['missing weight', '{"drug": "codeine", "doseMg": 30, "intervalHours": 6, "days": 1}', /weightKg: is required/],
+    ['a weight written as text', '{"drug": "codeine", "doseMg": 30, "intervalHours": 6, "days": 1, "weightKg": "70"}', /weightKg: must be a number of kg/],
+    ['a drug that is not a name', '{"drug": 5, "doseMg": 30, "intervalHours": 6, "days": 1, "weightKg": 70}', /drug: Invalid input: expected string, received number/],
     ['invalid JSON', '{"drug": ', /is not valid JSON/],
   ])('%s exits 1 with one message naming the file and the field, no stack trace', (_name, body, message) => {
     const file = write('request.json', body);

@@ -73,9 +73,11 @@ describe('POST /app-api/nof1/plan', () => {
     // The inhibitor on Ana's medication list is applied to her genotype (*1/*1 on paroxetine): a morphine arm is unaffected.
     const ana = (await (await post('plan', { ...body(60), plan: plan('pgx-paroxetine', { arms: { A: WALKING, B: MORPHINE } }) }, await appToken('pgx-paroxetine'))).json()) as Answer;
     expect(ana.exposures[0]).toMatchObject({ arm: 'B', exposure: { drug: 'morphine', level: 'not-cyp2d6-dependent' } });
-    const bad = await post('plan', body(-3), await appToken('no-genotype'));
-    expect(bad.status).toBe(400);
-    expect(await diagnostics(bad)).toContain('weightKg');
+    for (const weight of [-3, 1, 900]) {
+      const bad = await post('plan', body(weight), await appToken('no-genotype'));
+      expect(bad.status).toBe(400);
+      expect(await diagnostics(bad)).toMatch(/weightKg: must be at (least 30|most 250) kg/);
+    }
   });
 
   test('refuses clearly: no token 401, a FHIR server outside the allowlist 403, a bad plan 400 naming the field, never a stack trace', async () => {

@@ -1,5 +1,5 @@
 import { identifyOpioid, orderMme, type MmeKnowledge } from '../mme/index.js';
-import { armExposureNote, Cyp2d6InputError, TwinInputError, type ArmExposureNote, type Cyp2d6Spec, type TwinKnowledge } from '../twin/index.js';
+import { armExposureNote, Cyp2d6InputError, TwinInputError, twinInputSchema, type ArmExposureNote, type Cyp2d6Spec, type TwinKnowledge } from '../twin/index.js';
 import { armMedicationRequest, type ArmDesign } from './careplan.js';
 import type { Arm } from './trial.js';
 
@@ -49,6 +49,8 @@ export function armExposures(arms: Readonly<Record<Arm, ArmDesign>>, patient: Ar
     const doseMg = daily?.unit === 'mg' ? daily.value / a.dose.timesPerDay : a.dose.unit.trim().toLowerCase() === 'mg' ? a.dose.amount : undefined;
     if (doseMg === undefined) return [{ arm: key, text: `Not simulated: the dose in mg could not be worked out (${a.dose.amount} ${a.dose.unit}; name the product with its strength, or give the dose in mg).` }];
     if (patient.weightKg === undefined) return [{ arm: key, text: "Not simulated: enter the patient's weight to see this arm's predicted exposure." }];
+    const weight = twinInputSchema.shape.weightKg.safeParse(patient.weightKg);
+    if (!weight.success) return [{ arm: key, text: `Not simulated: a weight of ${patient.weightKg} kg ${weight.error.issues[0]!.message} for these models.` }];
     // Unknown is not normal: with the laboratory results unreadable nothing is simulated for a CYP2D6-dependent drug.
     const dependent = twin.pk.data.models.find((m) => m.drug === drug)?.metabolite !== undefined;
     if (patient.cyp2d6 === 'unreadable' && dependent) return [{ arm: key, text: 'Not simulated: the laboratory results could not be read, so the CYP2D6 result is unknown.' }];

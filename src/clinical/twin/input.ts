@@ -7,7 +7,7 @@ export const twinInputSchema = z
     doseMg: z.number({ error: 'must be a number (mg of the salt on the tablet)' }).finite().positive('must be more than 0 mg'),
     intervalHours: z.number({ error: 'must be a number of hours' }).min(1, 'must be at least 1 hour').max(48, 'must be at most 48 hours'),
     days: z.number({ error: 'must be a number of days' }).min(1, 'must be at least 1 day').max(28, 'must be at most 28 days'),
-    weightKg: z.number({ error: 'is required (kg): the models scale clearance and volume with weight' }).min(30, 'must be at least 30 kg (adult models)').max(250, 'must be at most 250 kg'),
+    weightKg: z.number({ error: (issue) => (issue.input === undefined ? 'is required (kg): the models scale clearance and volume with weight' : 'must be a number of kg') }).min(30, 'must be at least 30 kg (adult models)').max(250, 'must be at most 250 kg'),
     cyp2d6: z
       .union([
         z.object({ activityScore: z.number().min(0).max(6) }).strict(),
@@ -30,7 +30,8 @@ export function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((i) => {
     const field = i.path.join('.') || '(top level)';
     if (i.code === 'unrecognized_keys') return `${field}: unknown field(s) ${i.keys.join(', ')}`;
-    if (i.code === 'invalid_type' && i.input === undefined) return `${field}: is required`.replace('weightKg: is required', 'weightKg: is required (kg): the models scale clearance and volume with weight');
+    // zod's own text for a missing field ("expected string, received undefined"); a value of the wrong type keeps its message.
+    if (i.code === 'invalid_type' && /received undefined$/.test(i.message)) return `${field}: is required`;
     return `${field}: ${i.message}`;
   });
 }

@@ -45,6 +45,7 @@ describe('armExposures', () => {
     const noWeight = armExposures({ A: TRAMADOL, B: WALKING }, { cyp2d6: { diplotype: '*1/*1' }, inhibitors: [] }, k.twin, k.mme);
     expect(noWeight[0]!.text).toContain("enter the patient's weight");
     expect(noWeight[0]!.exposure).toBeUndefined();
+    expect(armExposures({ A: TRAMADOL, B: WALKING }, { weightKg: 1, inhibitors: [] }, k.twin, k.mme)[0]!.text).toBe('Not simulated: a weight of 1 kg must be at least 30 kg (adult models) for these models.');
     const drops = { ...TRAMADOL, medication: { display: 'tramadol' }, dose: { amount: 20, unit: 'drops', timesPerDay: 3 } };
     expect(armExposures({ A: drops, B: WALKING }, { weightKg: 70, inhibitors: [] }, k.twin, k.mme)[0]!.text).toMatch(/^Not simulated: the dose in mg could not be worked out \(20 drops/);
   });
