@@ -9,7 +9,10 @@ import { dayNumber, type Arm, type Period, type Trial } from './trial.js';
  * washout: the previous treatment may still act, so those observations are
  * excluded and listed with the reason. The washout is counted from the start
  * of the new period even when there is a gap before it (conservative).
- * Observations on days outside every period are excluded too.
+ * Observations on days outside every period are excluded too, and so is a
+ * score of a day that has another one later in the input: one score per day,
+ * the last one entered (as when reading the FHIR Observations), so a day
+ * entered twice does not weigh twice.
  */
 
 export interface UsedObservation {
@@ -31,7 +34,7 @@ export interface ExcludedObservation {
   readonly index: number;
   readonly date: string;
   readonly value: number;
-  readonly reason: 'washout' | 'outside-periods';
+  readonly reason: 'washout' | 'outside-periods' | 'duplicate-day';
   readonly detail: string;
   /** The treatment of the period, for an observation in a washout. */
   readonly treatment?: Arm;
@@ -53,7 +56,13 @@ export function selectObservations(trial: Trial): Selection {
   const previous = new Map<number, Period>(periods.slice(1).map((p, i) => [p.index, periods[i]!]));
   const used: UsedObservation[] = [];
   const excluded: ExcludedObservation[] = [];
+  const lastOfDay = new Map<string, number>(input.observations.map((o, index) => [o.date, index]));
   input.observations.forEach((o, index) => {
+    const last = lastOfDay.get(o.date)!;
+    if (last !== index) {
+      excluded.push({ index, date: o.date, value: o.value, reason: 'duplicate-day', detail: `another score for ${o.date} comes later (observations[${last}]): the last one of a day is used` });
+      return;
+    }
     const day = dayNumber(o.date)!;
     const period = periods.find((p) => day >= p.startDay && day <= p.endDay);
     if (!period) {

@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { analyzeTrial, parseTrial, selectObservations } from '../../../src/clinical/nof1/index.js';
+import { REPO_ROOT } from '../../helpers/service.js';
 import { dailyTrial } from './helpers.js';
 
 /** A value that cycles so that both arms vary: 5, 6, 7, 5, 6, ... (+ 2 on A). */
@@ -116,5 +119,18 @@ describe('invalid input names the problem and where it is', () => {
       { path: 'observations', message: 'cannot be analysed: the values do not vary within either arm, so the day-to-day variation cannot be estimated' },
     ]);
     expect(problemsOf(dailyTrial('AB', 4, 0, cycling, null))).toEqual([{ path: 'outcome.mcid', message: 'is missing and no default is available' }]);
+  });
+});
+
+describe('a day scored twice', () => {
+  test('counts once, with the last score of the day; the earlier one is listed as excluded', () => {
+    const base = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'nof1', 'trial.json'), 'utf8')) as { observations: { date: string; value: number }[] };
+    const once = analyzeTrial(base);
+    const day = base.observations.at(-1)!;
+    const twice = analyzeTrial({ ...base, observations: [...base.observations.slice(0, -1), { date: day.date, value: 0 }, day] });
+    if (!once.ok || !twice.ok) throw new Error('the fixture is a valid trial');
+    expect(twice.value.observationsUsed).toBe(once.value.observationsUsed);
+    expect(twice.value.meanDifference).toBe(once.value.meanDifference);
+    expect(twice.value.observationsExcluded).toContainEqual(expect.objectContaining({ date: day.date, value: 0, reason: 'duplicate-day' }));
   });
 });
