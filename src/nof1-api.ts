@@ -128,7 +128,7 @@ export function nof1ApiRouter(deps: { config: Config; rules: RuleRuntime<PainKno
     if (typeof cp.id !== 'string' || !cp.id) throw invalidRequest([{ path: 'carePlan.id', message: 'is missing: the Observations are tied to the CarePlan by its id (basedOn)' }]);
     // Only this trial's scores, and only this patient's: another patient's Observation is never read into the report.
     const observations = trialObservations(cp.id, parsed.data.observations as unknown as Observation[]).filter((o) => namesPatient(o.subject?.reference ?? '', design.value.patientId));
-    res.json(centFromFhir(design.value, observations, k.nof1.table, today));
+    res.json(centFromFhir(design.value, observations, k.nof1.table, today, k.nof1.defaults));
   });
   return router;
 }

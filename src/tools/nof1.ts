@@ -43,7 +43,7 @@ function loadDefaults(): { defaults?: Nof1Defaults; problem?: string } {
   try {
     return { defaults: analysisDefaults(parseNof1DefaultsTable(JSON.parse(fs.readFileSync(file, 'utf8')))) };
   } catch (e) {
-    return { problem: `the default MCID table ${file} could not be used (${e instanceof SyntaxError ? e.message : errorCode(e)})` };
+    return { problem: `the analysis defaults table (MCID, autocorrelation warning) ${file} could not be used (${e instanceof SyntaxError ? e.message : errorCode(e)})` };
   }
 }
 
@@ -62,12 +62,14 @@ function analyze(file: string): number {
     console.error(`nof1: ${file} is not valid JSON: ${jsonSyntaxMessage(e as Error, text)}`);
     return 1;
   }
-  const needsDefault = typeof json === 'object' && json !== null && (json as { outcome?: { mcid?: unknown } }).outcome?.mcid === undefined;
-  const { defaults, problem } = needsDefault ? loadDefaults() : {};
+  const { defaults, problem } = loadDefaults();
+  if (!defaults) {
+    console.error(`nof1: ${problem}`);
+    return 1;
+  }
   const result = analyzeTrial(json, defaults);
   if (!result.ok) {
     const lines = result.problems.map((p) => `  ${p.path || '(the trial)'}: ${p.message}`);
-    if (problem) lines.push(`  (${problem})`);
     console.error(`nof1: ${file} is not a valid trial:\n${lines.join('\n')}`);
     return 1;
   }

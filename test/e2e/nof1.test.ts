@@ -2,7 +2,7 @@ import path from 'node:path';
 import { expect, test } from 'vitest';
 import { analyzeTrial } from '../../src/clinical/nof1/analyze.js';
 import { demoAndBrowser, launchApp, SHOTS } from '../helpers/browser.js';
-import { isoDay } from '../unit/nof1/helpers.js';
+import { isoDay, NOF1_ANALYSIS_DEFAULTS } from '../unit/nof1/helpers.js';
 
 /**
  * An N-of-1 trial in a real browser (issue 22), for the demo patient who is a
@@ -77,7 +77,7 @@ test('plan a trial, enter two weeks of scores, read the report with its numbers 
   }
 
   // The report: the same numbers as the analysis of the same days.
-  const expected = analyzeTrial({ treatments: { A: 'a', B: 'b' }, outcome: { name: 'pain', lowerIsBetter: true, mcid: 1 }, washoutDays: 2, periods: periods.map((p) => ({ treatment: p.arm, start: p.start, end: p.end })), observations });
+  const expected = analyzeTrial({ treatments: { A: 'a', B: 'b' }, outcome: { name: 'pain', lowerIsBetter: true, mcid: 1 }, washoutDays: 2, periods: periods.map((p) => ({ treatment: p.arm, start: p.start, end: p.end })), observations }, NOF1_ANALYSIS_DEFAULTS);
   if (!expected.ok) throw new Error(JSON.stringify(expected.problems));
   const e = expected.value;
   await expect.poll(() => app.textContent('#nof1-estimate'), { timeout: 10_000 }).toContain(`${two(e.meanDifference)} points (lower is better)`);

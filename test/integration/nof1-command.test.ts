@@ -57,7 +57,7 @@ describe('nof1 analyze', () => {
     delete trial.outcome.mcid;
     const r = run(['analyze', tempFile('trial.json', JSON.stringify(trial))]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).outcome).toMatchObject({ mcid: 1, mcidSource: expect.stringMatching(/^nof1-defaults@2026\.4/) });
+    expect(JSON.parse(r.stdout).outcome).toMatchObject({ mcid: 1, mcidSource: expect.stringMatching(/^nof1-defaults@2026\.5/) });
   });
 
   test('an invalid trial exits 1 with the file, the JSON path and the problem, never a stack trace', () => {

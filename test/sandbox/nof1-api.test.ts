@@ -168,7 +168,7 @@ describe('POST /app-api/nof1/report', () => {
     };
     const ok = (await (await post('report', { trial }, token)).json()) as { analysis: { meanDifference: number; outcome: { mcid: number; mcidSource: string } } };
     expect(ok.analysis.meanDifference).toBe(-2);
-    expect(ok.analysis.outcome.mcidSource).toMatch(/^nof1-defaults@2026\.4/);
+    expect(ok.analysis.outcome.mcidSource).toMatch(/^nof1-defaults@2026\.5/);
     const bad = await post('report', { trial: { ...trial, periods: [{ treatment: 'C', start: '2026-01-01', end: '2026-01-03' }] } }, token);
     expect(bad.status).toBe(400);
     expect(await diagnostics(bad)).toContain('trial.periods[0].treatment: unknown arm "C"');

@@ -10,7 +10,6 @@ import { describeModel, interpret, roundDeep, type Nof1Defaults } from './report
  * numbers with plain warnings. Pure: the same input gives the same digits.
  */
 
-export const AUTOCORRELATION_WARNING = 0.2;
 
 export interface Nof1Result {
   readonly treatments: { readonly A: string; readonly B: string };
@@ -34,15 +33,14 @@ export interface Nof1Result {
   readonly model: ReturnType<typeof describeModel>;
 }
 
-export function analyzeTrial(json: unknown, defaults?: Nof1Defaults): Parsed<Nof1Result> {
+export function analyzeTrial(json: unknown, defaults: Nof1Defaults): Parsed<Nof1Result> {
   const parsed = parseTrial(json);
   if (!parsed.ok) return parsed;
   const trial = parsed.value;
   const { input } = trial;
   const problems: TrialProblem[] = [];
-  const mcid = input.outcome.mcid ?? defaults?.mcid;
-  if (mcid === undefined) return { ok: false, problems: [{ path: 'outcome.mcid', message: 'is missing and no default is available' }] };
-  const mcidSource = input.outcome.mcid !== undefined ? 'the trial file (outcome.mcid)' : defaults!.source;
+  const mcid = input.outcome.mcid ?? defaults.mcid;
+  const mcidSource = input.outcome.mcid !== undefined ? 'the trial file (outcome.mcid)' : defaults.source;
 
   const { used, excluded } = selectObservations(trial);
   for (const arm of ['A', 'B'] as const) {
@@ -67,7 +65,7 @@ export function analyzeTrial(json: unknown, defaults?: Nof1Defaults): Parsed<Nof
   const byPeriod = periodMeansCheck(means, lowerIsBetter, mcid, effect);
   const autocorrelation = autocorrelationCheck(used, { A: main.fit.meanA, B: main.fit.meanB }, main.fit.difference, lowerIsBetter, mcid);
 
-  const warnings = buildWarnings({ input, trial, effect, trend, carryOver, byPeriod, autocorrelation, usedInputMcid: input.outcome.mcid !== undefined });
+  const warnings = buildWarnings({ input, trial, effect, trend, carryOver, byPeriod, autocorrelation, usedInputMcid: input.outcome.mcid !== undefined, autocorrelationWarning: defaults.autocorrelationWarning });
   const meanOf = new Map(means.map((m) => [m.period, m]));
   const result: Nof1Result = {
     treatments: input.treatments,
@@ -89,6 +87,8 @@ export function analyzeTrial(json: unknown, defaults?: Nof1Defaults): Parsed<Nof
 }
 
 interface WarningInputs {
+  /** Lag-1 autocorrelation of the residuals from which the main interval is said to be too narrow (nof1-defaults.json). */
+  readonly autocorrelationWarning: number;
   readonly input: TrialInput;
   readonly trial: Trial;
   readonly effect: EffectSummary;
@@ -112,7 +112,7 @@ function buildWarnings(w: WarningInputs): string[] {
   if (w.carryOver.available && !w.carryOver.agreesWithMain) out.push('the estimate from the second half of each period disagrees with the main estimate: a treatment may still act after the washout (carry-over); consider longer washout days');
   if (w.byPeriod.available && !w.byPeriod.agreesWithMain) out.push('the period-level estimate disagrees with the main estimate: one period may dominate the result');
   if (!w.byPeriod.available) out.push(`no period-level sensitivity analysis (${w.byPeriod.reason})`);
-  if (w.autocorrelation.available && w.autocorrelation.lag1 >= AUTOCORRELATION_WARNING) {
+  if (w.autocorrelation.available && w.autocorrelation.lag1 >= w.autocorrelationWarning) {
     out.push(
       `scores on consecutive days are correlated (lag-1 r = ${fmt(w.autocorrelation.lag1)}): the main interval assumes independent days and is too narrow; prefer checks.periodMeans (or checks.autocorrelation.ar1Adjusted)`,
     );

@@ -74,11 +74,11 @@ function periodRows(input: TrialInput, scored: ReadonlySet<string>, lastDay: str
 }
 
 /** The report of a trial recorded in FHIR: the design from the CarePlan, the daily Observations tied to it. */
-export function centFromFhir(design: TrialDesign, observations: readonly Observation[], table: Nof1DefaultsTable, today: string): CentReport {
+export function centFromFhir(design: TrialDesign, observations: readonly Observation[], table: Nof1DefaultsTable, today: string, defaults: Nof1Defaults): CentReport {
   const primary = [table.outcomes.primary, ...table.outcomes.alternativePrimary, ...table.outcomes.secondary].find((o) => o.system === design.primaryOutcome.system && o.code === design.primaryOutcome.code);
   const range = primary ? ([primary.min, primary.max] as const) : undefined;
   const input = trialInputFrom(design, observations, primary?.lowerIsBetter ?? true, primary?.key ?? design.primaryOutcome.display ?? 'outcome', range);
-  const base = centFromInput(input, today);
+  const base = centFromInput(input, today, defaults);
   const outOfRange = range ? dailySeries(observations, design.primaryOutcome).filter((o) => o.value < range[0] || o.value > range[1]) : [];
   const byArm = (code: { system: string; code: string }) => {
     const s = dailySeries(observations, { system: code.system, code: code.code });
@@ -118,7 +118,7 @@ export function centFromFhir(design: TrialDesign, observations: readonly Observa
 }
 
 /** The report of a trial given as plain JSON (the CLI's input): what the JSON holds, the rest said as not recorded. */
-export function centFromInput(input: TrialInput, today?: string, defaults?: Nof1Defaults): CentReport {
+export function centFromInput(input: TrialInput, today: string | undefined, defaults: Nof1Defaults): CentReport {
   const result = analyzeTrial(input, defaults);
   const excluded = new Set(result.ok ? result.value.observationsExcluded.map((e) => e.date) : []);
   const scored = new Set(input.observations.map((o) => o.date));

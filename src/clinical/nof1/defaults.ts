@@ -24,6 +24,7 @@ export const nof1DefaultsPayload = z
   .object({
     mcid: cited,
     muchImproved: cited,
+    analysis: z.object({ autocorrelationWarning: z.object({ value: z.number().gt(0).lt(1), source: z.string().min(1) }).strict() }).strict(),
     design: z
       .object({
         minimumPairs: z.number().int().min(2),
@@ -53,6 +54,6 @@ export function parseNof1DefaultsTable(json: unknown): KnowledgeTable<Nof1Defaul
 
 /** The analysis defaults from the table, with the citation the output shows. */
 export function analysisDefaults(table: KnowledgeTable<Nof1DefaultsTable>): Nof1Defaults {
-  const { mcid } = table.data;
-  return { mcid: mcid.value, source: `${tableCitation(table.meta)}: ${mcid.value} ${mcid.unit} on a ${mcid.scale} (${mcid.source})` };
+  const { mcid, analysis } = table.data;
+  return { mcid: mcid.value, autocorrelationWarning: analysis.autocorrelationWarning.value, source: `${tableCitation(table.meta)}: ${mcid.value} ${mcid.unit} on a ${mcid.scale} (${mcid.source})` };
 }

@@ -3,6 +3,8 @@ import type { EffectSummary } from './model.js';
 /** The default MCID the analysis uses when the trial does not give one (from rules/knowledge/nof1-defaults.json). */
 export interface Nof1Defaults {
   readonly mcid: number;
+  /** Lag-1 autocorrelation from which the output warns that the independent-days interval is too narrow. */
+  readonly autocorrelationWarning: number;
   /** Where the number comes from, cited in the output (`nof1-defaults@2026.1: ...`). */
   readonly source: string;
 }

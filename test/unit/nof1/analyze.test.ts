@@ -66,12 +66,12 @@ describe('the analysis of a trial', () => {
 
   test('without outcome.mcid it uses the knowledge table default, cites it and warns', () => {
     const table = defaultsTable();
-    expect(table.meta).toMatchObject({ id: 'nof1-defaults', version: '2026.4' });
+    expect(table.meta).toMatchObject({ id: 'nof1-defaults', version: '2026.5' });
     expect(table.data.mcid.value).toBe(1);
     const json = dailyTrial('ABAB', 6, 2, (d, t) => 5 + (d % 3) + (t === 'B' ? -1 : 0), null);
     const r = analyse(json);
     expect(r.outcome.mcid).toBe(1);
-    expect(r.outcome.mcidSource).toMatch(/^nof1-defaults@2026\.4: 1 point on a 0-10 pain intensity numerical rating scale .*Salaffi et al\., Eur J Pain 2004/);
+    expect(r.outcome.mcidSource).toMatch(/^nof1-defaults@2026\.5: 1 point on a 0-10 pain intensity numerical rating scale .*Salaffi et al\., Eur J Pain 2004/);
     expect(r.warnings).toContain('the MCID is the default for a 0-10 pain scale; set outcome.mcid if the outcome uses another scale');
   });
 });
@@ -125,5 +125,18 @@ describe('checks beside the main model', () => {
       { index: 2, treatment: 'B', start: '2026-01-09', end: '2026-01-12', observationsUsed: 4, mean: 4.5 },
       { index: 3, treatment: 'A', start: '2026-01-13', end: '2026-01-16', observationsUsed: 2, mean: 5.5 },
     ]);
+  });
+});
+
+describe('the autocorrelation warning', () => {
+  test('is given from the cut-off of the knowledge table, not one written in the code', () => {
+    const defaults = analysisDefaults(defaultsTable());
+    const r = analyse(fixture(), defaults);
+    expect(r.checks.autocorrelation).toMatchObject({ available: true });
+    const lag1 = (r.checks.autocorrelation as { lag1: number }).lag1;
+    const warned = (cutOff: number) => analyse(fixture(), { ...defaults, autocorrelationWarning: cutOff }).warnings.some((w) => w.startsWith('scores on consecutive days are correlated'));
+    expect(warned(lag1 - 0.01)).toBe(true);
+    expect(warned(lag1 + 0.01)).toBe(false);
+    expect(warned(defaults.autocorrelationWarning)).toBe(lag1 >= defaults.autocorrelationWarning);
   });
 });

@@ -6,7 +6,7 @@ import { readTrialCarePlan, trialInputFrom, trialObservations } from '../../../s
 import { planTrial } from '../../../src/clinical/nof1/planner.js';
 import { planPeriods } from '../../../src/clinical/nof1/randomise.js';
 import { loadKnowledge } from '../../helpers/knowledge.js';
-import { isoDay } from './helpers.js';
+import { isoDay, NOF1_ANALYSIS_DEFAULTS } from './helpers.js';
 import { plannerContext, request, WALKING } from './fhir-helpers.js';
 
 const k = loadKnowledge();
@@ -72,7 +72,7 @@ describe('trial plan -> CarePlan -> trial plan', () => {
     const input = trialInputFrom(design, mine, true, 'pain');
     expect(input.periods).toEqual(design.periods.map((p) => ({ treatment: p.arm, start: p.start, end: p.end })));
     expect(input.observations).toHaveLength(42);
-    const result = analyzeTrial(input);
+    const result = analyzeTrial(input, NOF1_ANALYSIS_DEFAULTS);
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
     expect(result.value.meanDifference).toBeCloseTo(-2, 6);
     expect(result.value.observationsExcluded.filter((e) => e.reason === 'washout').length).toBeGreaterThan(0);
@@ -91,7 +91,7 @@ describe('trial plan -> CarePlan -> trial plan', () => {
     );
     const input = trialInputFrom(design, obs, true, 'PEG');
     expect(input.observations).toHaveLength(42);
-    const r = analyzeTrial(input);
+    const r = analyzeTrial(input, NOF1_ANALYSIS_DEFAULTS);
     expect(r.ok && r.value.meanDifference).toBeCloseTo(-1, 6);
   });
 

@@ -1,3 +1,4 @@
+import { loadKnowledge } from '../../helpers/knowledge.js';
 /** Builders of small trials for the N-of-1 tests. */
 
 export interface TestPeriod {
@@ -29,3 +30,6 @@ export function dailyTrial(order: string, days: number, washoutDays: number, val
     observations,
   };
 }
+
+/** The analysis defaults of the project's table (rules/knowledge/nof1-defaults.json), as the service and the command use them. */
+export const NOF1_ANALYSIS_DEFAULTS = loadKnowledge().nof1.defaults;

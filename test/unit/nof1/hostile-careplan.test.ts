@@ -63,7 +63,7 @@ describe('malformed trial CarePlans', () => {
     const design = readTrialCarePlan(valid);
     if (!design.ok) throw new Error('valid plan unreadable');
     const tied = fc.dictionary(fc.constantFrom('code', 'effectiveDateTime', 'valueInteger', 'valueQuantity', 'valueBoolean', 'valueString', 'status'), fc.jsonValue()).map((o) => ({ ...o, resourceType: 'Observation', subject: { reference: 'Patient/p1' }, basedOn: [{ reference: 'CarePlan/t1' }] }));
-    fc.assert(fc.property(fc.array(tied, { maxLength: 30 }), (xs) => void centFromFhir(design.value, trialObservations('t1', xs as never), k.nof1.table, '2026-06-01')), { numRuns: 200 });
+    fc.assert(fc.property(fc.array(tied, { maxLength: 30 }), (xs) => void centFromFhir(design.value, trialObservations('t1', xs as never), k.nof1.table, '2026-06-01', k.nof1.defaults)), { numRuns: 200 });
   });
 
   test('a hook call with a broken trial CarePlan in prefetch still computes the facts', () => {

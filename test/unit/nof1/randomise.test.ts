@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { analyzeTrial, mulberry32, normalFrom, planPeriods, randomiseBlocks } from '../../../src/clinical/nof1/index.js';
+import { NOF1_ANALYSIS_DEFAULTS } from './helpers.js';
 
 describe('seeded randomisation of the order within each block', () => {
   test('the same seed gives the same order, recorded with the seed', () => {
@@ -40,7 +41,7 @@ describe('seeded randomisation of the order within each block', () => {
     expect(plan.periods[3]).toMatchObject({ start: '2026-04-20', end: '2026-04-26' });
     const random = mulberry32(5);
     const observations = Array.from({ length: 28 }, (_, d) => ({ date: new Date(Date.UTC(2026, 2, 30 + d)).toISOString().slice(0, 10), value: 5 + normalFrom(random) }));
-    const r = analyzeTrial({ treatments: { A: 'a', B: 'b' }, outcome: { name: 'pain', lowerIsBetter: true, mcid: 1 }, washoutDays: plan.washoutDays, periods: plan.periods, observations });
+    const r = analyzeTrial({ treatments: { A: 'a', B: 'b' }, outcome: { name: 'pain', lowerIsBetter: true, mcid: 1 }, washoutDays: plan.washoutDays, periods: plan.periods, observations }, NOF1_ANALYSIS_DEFAULTS);
     expect(r.ok).toBe(true);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { analyzeTrial, mulberry32, normalFrom, planPeriods, type Nof1Result } from '../../../src/clinical/nof1/index.js';
+import { NOF1_ANALYSIS_DEFAULTS } from './helpers.js';
 
 /**
  * Simulation check of the interval's coverage. Each seed plans a trial (3
@@ -31,7 +32,7 @@ function simulate(seed: number, rho: number): Nof1Result {
       observations.push({ date: new Date((first + day) * 86_400_000).toISOString().slice(0, 10), value: 5 + (p.treatment === 'B' ? TRUE_DIFFERENCE : 0) + noise });
     }
   }
-  const r = analyzeTrial({ treatments: { A: 'a', B: 'b' }, outcome: { name: 'pain', lowerIsBetter: true, mcid: 1 }, washoutDays: 2, periods: plan.periods, observations });
+  const r = analyzeTrial({ treatments: { A: 'a', B: 'b' }, outcome: { name: 'pain', lowerIsBetter: true, mcid: 1 }, washoutDays: 2, periods: plan.periods, observations }, NOF1_ANALYSIS_DEFAULTS);
   if (!r.ok) throw new Error(JSON.stringify(r.problems));
   return r.value;
 }

@@ -3,13 +3,13 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { analyzeTrial, parseTrial, selectObservations } from '../../../src/clinical/nof1/index.js';
 import { REPO_ROOT } from '../../helpers/service.js';
-import { dailyTrial } from './helpers.js';
+import { dailyTrial, NOF1_ANALYSIS_DEFAULTS } from './helpers.js';
 
 /** A value that cycles so that both arms vary: 5, 6, 7, 5, 6, ... (+ 2 on A). */
 const cycling = (day: number, treatment: string) => 5 + (day % 3) + (treatment === 'A' ? 2 : 0);
 
 function problemsOf(json: unknown): { path: string; message: string }[] {
-  const r = analyzeTrial(json);
+  const r = analyzeTrial(json, NOF1_ANALYSIS_DEFAULTS);
   if (r.ok) throw new Error('expected the trial to be invalid');
   return [...r.problems];
 }
@@ -38,7 +38,7 @@ describe('washout exclusion', () => {
   test('washoutDays 0 excludes nothing; observations outside every period are excluded with their reason', () => {
     const json = dailyTrial('AB', 4, 0, cycling);
     json.observations.push({ date: '2026-03-01', value: 4 });
-    const r = analyzeTrial(json);
+    const r = analyzeTrial(json, NOF1_ANALYSIS_DEFAULTS);
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
     expect(r.value.observationsUsed).toBe(8);
     expect(r.value.observationsExcluded).toEqual([{ date: '2026-03-01', value: 4, reason: 'outside-periods', detail: 'the date is in no period' }]);
@@ -47,7 +47,7 @@ describe('washout exclusion', () => {
   test('periods may be listed in any order: the switches follow the calendar', () => {
     const json = dailyTrial('AB', 4, 1, cycling);
     json.periods.reverse();
-    const r = analyzeTrial(json);
+    const r = analyzeTrial(json, NOF1_ANALYSIS_DEFAULTS);
     if (!r.ok) throw new Error('invalid');
     expect(r.value.observationsExcluded.map((e) => e.date)).toEqual(['2026-01-05']);
     expect(r.value.periods.map((p) => p.index)).toEqual([1, 0]);
@@ -114,20 +114,19 @@ describe('invalid input names the problem and where it is', () => {
     expect(problemsOf({ ...json, treatments: 'A and B' })).toEqual([{ path: 'treatments', message: 'must be an object {"A": "...", "B": "..."}' }]);
   });
 
-  test('scores that do not vary within the arms, and a missing MCID without defaults', () => {
+  test('scores that do not vary within the arms', () => {
     expect(problemsOf(dailyTrial('AB', 4, 0, (_d, t) => (t === 'A' ? 6 : 4)))).toEqual([
       { path: 'observations', message: 'cannot be analysed: the values do not vary within either arm, so the day-to-day variation cannot be estimated' },
     ]);
-    expect(problemsOf(dailyTrial('AB', 4, 0, cycling, null))).toEqual([{ path: 'outcome.mcid', message: 'is missing and no default is available' }]);
   });
 });
 
 describe('a day scored twice', () => {
   test('counts once, with the last score of the day; the earlier one is listed as excluded', () => {
     const base = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'nof1', 'trial.json'), 'utf8')) as { observations: { date: string; value: number }[] };
-    const once = analyzeTrial(base);
+    const once = analyzeTrial(base, NOF1_ANALYSIS_DEFAULTS);
     const day = base.observations.at(-1)!;
-    const twice = analyzeTrial({ ...base, observations: [...base.observations.slice(0, -1), { date: day.date, value: 0 }, day] });
+    const twice = analyzeTrial({ ...base, observations: [...base.observations.slice(0, -1), { date: day.date, value: 0 }, day] }, NOF1_ANALYSIS_DEFAULTS);
     if (!once.ok || !twice.ok) throw new Error('the fixture is a valid trial');
     expect(twice.value.observationsUsed).toBe(once.value.observationsUsed);
     expect(twice.value.meanDifference).toBe(once.value.meanDifference);
