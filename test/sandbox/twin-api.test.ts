@@ -77,7 +77,7 @@ describe('POST /app-api/twin/simulate', () => {
     expect(codeine.kidney.statement).toMatch(/does not account for reduced kidney function.*morphine-6-glucuronide/s);
     expect(morphine.liver.statement).toMatch(/does not account for liver disease/);
     expect(codeine.summary.join(' ')).toMatch(/Paroxetine slows the enzyme/);
-    expect(body.modelVersions).toEqual(expect.arrayContaining([expect.stringMatching(/^pk-models@2026\.2#codeine-morphine@1\.1\.0$/), expect.stringMatching(/^cpic-opioid-recommendations@/)]));
+    expect(body.modelVersions).toEqual(expect.arrayContaining([expect.stringMatching(/^pk-models@2026\.3#codeine-morphine@1\.1\.0$/), expect.stringMatching(/^cpic-opioid-recommendations@/)]));
   });
 
   test('what if paroxetine stopped: the same regimen gives a normal metabolizer\'s morphine', async () => {

@@ -83,6 +83,8 @@ export const pkModelsPayload = z
       })
       .strict(),
     exposureNotes: z.object({ version: z.string().min(1), measure: z.string().min(1), lowFraction: cutOff, highFraction: cutOff }).strict(),
+    /** Weights outside it are simulated (linear per-kg scaling) with a warning that they are extrapolated. */
+    studiedWeightKg: z.object({ low: z.number().positive(), high: z.number().positive(), source: z.string().min(1) }).strict(),
     models: z.array(modelSchema).min(1),
   })
   .strict()

@@ -57,7 +57,8 @@ export function runTwin(input: TwinInput, knowledge: TwinKnowledge) {
   const warnings: string[] = [];
   if (input.eGFR !== undefined) warnings.push(`eGFR ${input.eGFR} was given but is not applied: no cited ${model.drug} model has renal function as a covariate. ${model.renalHepatic.renal}`);
   if (input.hepaticImpairment !== undefined && input.hepaticImpairment !== 'none') warnings.push(`Hepatic impairment (${input.hepaticImpairment}) was given but is not applied: no cited ${model.drug} model has liver function as a covariate. ${model.renalHepatic.hepatic}`);
-  if (input.weightKg < 50 || input.weightKg > 110) warnings.push(`Weight ${input.weightKg} kg is outside the usual range of the source studies' adults; linear per-kg scaling is extrapolated.`);
+  const studied = table.studiedWeightKg;
+  if (input.weightKg < studied.low || input.weightKg > studied.high) warnings.push(`Weight ${input.weightKg} kg is outside the usual range of the source studies' adults; linear per-kg scaling is extrapolated.`);
   if (!model.metabolite && (input.cyp2d6 || input.inhibitors.length > 0)) warnings.push(`${model.drug} is modelled as CYP2D6-independent: the CYP2D6 result and inhibitors do not change it.`);
   if (!ss.reached) warnings.push('Steady state was not reached within the simulated days.');
 

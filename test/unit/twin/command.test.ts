@@ -65,3 +65,15 @@ describe('the what-if request and output', () => {
     expect(() => run({ cyp2d6: { phenotype: 'rapid metabolizer' } })).toThrow(/not a CPIC CYP2D6 phenotype/);
   });
 });
+
+describe('the weight warning', () => {
+  test('follows the studied weight band of pk-models.json, not a range written in the code', () => {
+    const band = K.pk.data.studiedWeightKg;
+    const warned = (weightKg: number, k = K) => runTwin(twinInputSchema.parse({ ...base, weightKg }), k).warnings.some((w) => w.includes('outside the usual range'));
+    expect(warned(band.low - 1)).toBe(true);
+    expect(warned(band.high + 1)).toBe(true);
+    expect(warned((band.low + band.high) / 2)).toBe(false);
+    const wider = { ...K, pk: { ...K.pk, data: { ...K.pk.data, studiedWeightKg: { ...band, low: band.low - 10 } } } };
+    expect(warned(band.low - 1, wider)).toBe(false);
+  });
+});
