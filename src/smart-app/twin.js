@@ -232,6 +232,10 @@ function render(answer) {
     ),
   );
   for (const r of answer.regimens) if (r.exposure.note) out.append(el('p', r.exposure.note, { class: 'warn twin-note' }));
+  // What limits this run (steady state not reached, a weight outside the studied band, ...); kidney and liver have their own section below.
+  for (const r of answer.regimens) {
+    for (const w of r.warnings.filter((text) => !/^(eGFR|Hepatic impairment) /.test(text))) out.append(el('p', `${r.label}: ${w}`, { class: 'small twin-warning' }));
+  }
   out.append(el('h3', 'For the conversation with the patient'));
   answer.regimens.forEach((r) => {
     const block = el('div', undefined, { class: 'twin-summary' });
