@@ -8,7 +8,7 @@ import type { PainKnowledge } from './clinical/knowledge.js';
 import { trialResources } from './clinical/nof1/careplan.js';
 import { readTrialCarePlan, trialObservations } from './clinical/nof1/careplan-read.js';
 import { centFromFhir, centFromInput } from './clinical/nof1/cent.js';
-import { armExposures, cyp2d6SpecFrom } from './clinical/nof1/arm-exposure.js';
+import { armDoseProblems, armExposures, cyp2d6SpecFrom } from './clinical/nof1/arm-exposure.js';
 import { twinInputSchema } from './clinical/twin/index.js';
 import { planTrial } from './clinical/nof1/planner.js';
 import { parseTrial } from './clinical/nof1/trial.js';
@@ -85,6 +85,8 @@ export function nof1ApiRouter(deps: { config: Config; rules: RuleRuntime<PainKno
     );
     res.setHeader('Cache-Control', 'no-store');
     if (!planned.ok) throw invalidRequest(planned.problems.map((p) => ({ path: p.path ? `plan.${p.path}` : 'plan', message: p.message })));
+    const doseProblems = armDoseProblems(planned.value.design.arms, k.twin, k.mme);
+    if (doseProblems.length) throw invalidRequest(doseProblems.map((p) => ({ path: `plan.${p.path}`, message: p.message })));
     const { carePlan, medicationRequests } = trialResources(planned.value.design, now.toISOString());
     res.json({
       carePlan,

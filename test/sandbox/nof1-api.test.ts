@@ -73,6 +73,9 @@ describe('POST /app-api/nof1/plan', () => {
     // The inhibitor on Ana's medication list is applied to her genotype (*1/*1 on paroxetine): a morphine arm is unaffected.
     const ana = (await (await post('plan', { ...body(60), plan: plan('pgx-paroxetine', { arms: { A: WALKING, B: MORPHINE } }) }, await appToken('pgx-paroxetine'))).json()) as Answer;
     expect(ana.exposures[0]).toMatchObject({ arm: 'B', exposure: { drug: 'morphine', level: 'not-cyp2d6-dependent' } });
+    const overdose = await post('plan', { fhirServer: `${base}/fhir`, plan: plan('no-genotype', { arms: { A: WALKING, B: { ...TRAMADOL, dose: { amount: 3, unit: 'tablet', timesPerDay: 4 } } } }) }, await appToken('no-genotype'));
+    expect(overdose.status).toBe(400);
+    expect(await diagnostics(overdose)).toMatch(/plan\.arms\.B\.dose: 150 mg of tramadol a dose is above the labelled maximum of 100 mg/);
     for (const weight of [-3, 1, 900]) {
       const bad = await post('plan', body(weight), await appToken('no-genotype'));
       expect(bad.status).toBe(400);

@@ -35,19 +35,46 @@ export function cyp2d6SpecFrom(facts: Readonly<Record<string, unknown>>): Cyp2d6
   return typeof facts['cyp2d6.genotypePhenotype'] === 'string' && facts['cyp2d6.genotypePhenotype'] ? { phenotype: facts['cyp2d6.genotypePhenotype'] } : undefined;
 }
 
+/** The regimen the twin takes for a drug arm: the drug it has a model for and the mg per dose, or why there is none. */
+function armRegimen(a: ArmDesign & { dose: NonNullable<ArmDesign['dose']> }, twin: TwinKnowledge, mme: MmeKnowledge): { drug: string; doseMg: number } | { reason: string } {
+  const request = armMedicationRequest(a, 'planner');
+  const identified = identifyOpioid(request, undefined, mme);
+  const drug = identified.kind === 'opioid' ? (identified.components.length === 1 ? identified.components[0]!.ingredient : undefined) : identified.kind === 'unresolved' ? identified.ingredient : undefined;
+  const modelled = twin.pk.data.models.map((m) => m.drug);
+  if (!drug || !modelled.includes(drug)) return { reason: `the twin has models for ${modelled.join(', ')} only` };
+  // mg per dose from the same reading of the product and dose as the MME (1 tablet of a 50 mg product is 50 mg).
+  const daily = orderMme(request, true, identified, mme)?.amounts?.[0];
+  const doseMg = daily?.unit === 'mg' ? daily.value / a.dose.timesPerDay : a.dose.unit.trim().toLowerCase() === 'mg' ? a.dose.amount : undefined;
+  if (doseMg === undefined) return { reason: `the dose in mg could not be worked out (${a.dose.amount} ${a.dose.unit}; name the product with its strength, or give the dose in mg)` };
+  return { drug, doseMg };
+}
+
+/**
+ * A drug arm above its labelled single or daily maximum (pk-models.json doseLimits whose source is a label, not the
+ * twin's own plausibility bound) is refused: the planner writes each period's order, and such an order is an error.
+ */
+export function armDoseProblems(arms: Readonly<Record<Arm, ArmDesign>>, twin: TwinKnowledge, mme: MmeKnowledge): { path: string; message: string }[] {
+  return (['A', 'B'] as const).flatMap((key) => {
+    const a = arms[key];
+    if (a.kind !== 'drug' || !a.medication || !a.dose) return [];
+    const regimen = armRegimen({ ...a, dose: a.dose }, twin, mme);
+    if ('reason' in regimen) return [];
+    const limits = twin.pk.data.models.find((m) => m.drug === regimen.drug)!.doseLimits;
+    if (limits.source.startsWith('twinAssumption')) return [];
+    const perDay = regimen.doseMg * a.dose.timesPerDay;
+    if (regimen.doseMg > limits.maxSingleMg) return [{ path: `arms.${key}.dose`, message: `${regimen.doseMg} mg of ${regimen.drug} a dose is above the labelled maximum of ${limits.maxSingleMg} mg (${limits.source})` }];
+    if (perDay > limits.maxDailyMg + 1e-9) return [{ path: `arms.${key}.dose`, message: `${perDay} mg of ${regimen.drug} a day is above the labelled maximum of ${limits.maxDailyMg} mg (${limits.source})` }];
+    return [];
+  });
+}
+
 export function armExposures(arms: Readonly<Record<Arm, ArmDesign>>, patient: ArmExposurePatient, twin: TwinKnowledge, mme: MmeKnowledge): ArmExposure[] {
   return (['A', 'B'] as const).flatMap((key) => {
     const a = arms[key];
     if (a.kind !== 'drug' || !a.medication || !a.dose) return [];
-    const request = armMedicationRequest(a, 'planner');
-    const identified = identifyOpioid(request, undefined, mme);
-    const drug = identified.kind === 'opioid' ? (identified.components.length === 1 ? identified.components[0]!.ingredient : undefined) : identified.kind === 'unresolved' ? identified.ingredient : undefined;
-    const modelled = twin.pk.data.models.map((m) => m.drug);
-    if (!drug || !modelled.includes(drug)) return [{ arm: key, text: `Not simulated: the twin has models for ${modelled.join(', ')} only.` }];
-    // mg per dose from the same reading of the product and dose as the MME (1 tablet of a 50 mg product is 50 mg).
-    const daily = orderMme(request, true, identified, mme)?.amounts?.[0];
-    const doseMg = daily?.unit === 'mg' ? daily.value / a.dose.timesPerDay : a.dose.unit.trim().toLowerCase() === 'mg' ? a.dose.amount : undefined;
-    if (doseMg === undefined) return [{ arm: key, text: `Not simulated: the dose in mg could not be worked out (${a.dose.amount} ${a.dose.unit}; name the product with its strength, or give the dose in mg).` }];
+    const regimen = armRegimen({ ...a, dose: a.dose }, twin, mme);
+    if ('reason' in regimen) return [{ arm: key, text: `Not simulated: ${regimen.reason}.` }];
+    const { drug, doseMg } = regimen;
     if (patient.weightKg === undefined) return [{ arm: key, text: "Not simulated: enter the patient's weight to see this arm's predicted exposure." }];
     const weight = twinInputSchema.shape.weightKg.safeParse(patient.weightKg);
     if (!weight.success) return [{ arm: key, text: `Not simulated: a weight of ${patient.weightKg} kg ${weight.error.issues[0]!.message} for these models.` }];

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { armExposures, cyp2d6SpecFrom } from '../../../src/clinical/nof1/arm-exposure.js';
+import { armDoseProblems, armExposures, cyp2d6SpecFrom } from '../../../src/clinical/nof1/arm-exposure.js';
 import { armExposureNote } from '../../../src/clinical/twin/index.js';
 import { loadKnowledge } from '../../helpers/knowledge.js';
 import { CODEINE, OXYCODONE, TRAMADOL, WALKING } from './fhir-helpers.js';
@@ -64,5 +64,19 @@ describe('armExposures', () => {
     expect(cyp2d6SpecFrom({ 'cyp2d6.hasResult': true, 'cyp2d6.diplotype': '*1/*4', 'cyp2d6.genotypePhenotype': 'Intermediate metabolizer' })).toEqual({ diplotype: '*1/*4' });
     expect(cyp2d6SpecFrom({ 'cyp2d6.hasResult': true, 'cyp2d6.diplotype': null, 'cyp2d6.genotypePhenotype': 'Poor metabolizer' })).toEqual({ phenotype: 'Poor metabolizer' });
     expect(cyp2d6SpecFrom({ 'cyp2d6.hasResult': false })).toBeUndefined();
+  });
+});
+
+describe('armDoseProblems', () => {
+  test('a codeine or tramadol arm above its labelled single or daily maximum is refused with the label; within it, or morphine, is not', () => {
+    const tramadol = (amount: number, timesPerDay: number) => ({ ...TRAMADOL, dose: { amount, unit: 'tablet', timesPerDay } });
+    expect(armDoseProblems({ A: tramadol(1, 4), B: WALKING }, k.twin, k.mme)).toEqual([]);
+    const [single] = armDoseProblems({ A: tramadol(3, 2), B: WALKING }, k.twin, k.mme);
+    expect(single).toEqual({ path: 'arms.A.dose', message: expect.stringMatching(/^150 mg of tramadol a dose is above the labelled maximum of 100 mg \(ULTRAM label/) });
+    const [daily] = armDoseProblems({ A: WALKING, B: tramadol(2, 6) }, k.twin, k.mme);
+    expect(daily).toEqual({ path: 'arms.B.dose', message: expect.stringMatching(/^600 mg of tramadol a day is above the labelled maximum of 400 mg/) });
+    const codeine = { ...CODEINE, medication: { display: 'Codeine Phosphate 30 MG Oral Tablet' }, dose: { amount: 100, unit: 'tablet', timesPerDay: 24 } };
+    expect(armDoseProblems({ A: codeine, B: WALKING }, k.twin, k.mme)[0]!.message).toMatch(/^3000 mg of codeine a dose is above the labelled maximum of 60 mg/);
+    expect(armDoseProblems({ A: { ...MORPHINE, dose: { amount: 300, unit: 'mg', timesPerDay: 6 } }, B: WALKING }, k.twin, k.mme)).toEqual([]);
   });
 });
