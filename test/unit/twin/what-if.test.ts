@@ -119,6 +119,11 @@ describe('twinRecordFacts', () => {
     expect(f.eGFR).toMatchObject({ known: true, value: 42, date: '2026-03-01', code: '98979-8' });
   });
 
+  test('a laboratory that still reports race-specific MDRD or CKD-EPI results is read too', () => {
+    expect(facts({ observations: [egfr('48642-3', 38, '2026-02-01')] }).eGFR).toMatchObject({ known: true, value: 38, code: '48642-3' });
+    expect(facts({ observations: [egfr('88294-4', 55, '2026-02-01'), egfr('48643-1', 61, '2026-01-01')] }).eGFR).toMatchObject({ value: 55, code: '88294-4' });
+  });
+
   test('cirrhosis by SNOMED code or ICD-10-CM prefix, not when resolved; none recorded is not "normal"', () => {
     expect(facts({ conditions: [condition('http://hl7.org/fhir/sid/icd-10-cm', 'K74.60')] }).liver).toMatchObject({ status: 'cirrhosis', conditions: ['condition K74.60'] });
     expect(facts({ conditions: [condition('http://snomed.info/sct', '19943007', 'active')] }).liver.status).toBe('cirrhosis');
