@@ -82,7 +82,7 @@ export function renderReport(body, r) {
       ['Washout after each switch', `${d.washoutDays} day(s), scores left out`],
       ['Blinding', d.blinded === null ? 'not recorded' : d.blinded ? `blinded${d.blindingNote ? `: ${d.blindingNote}` : ''}` : 'open (not blinded)'],
       ['Primary outcome', d.primaryOutcome],
-      ['Secondary outcomes', d.secondaryOutcomes.join('; ') || 'none'],
+      ['Secondary outcomes', d.secondaryOutcomes.join('; ') || (r.safetyRecorded ? 'none' : 'not recorded')],
       ['Minimal clinically important difference', orUnknown(d.mcid, ' point(s)')],
       ['Supply', d.separateDispensing === null ? 'not recorded' : d.separateDispensing ? 'each period dispensed separately' : 'both supplies held by the patient'],
       ['Stopping rules', d.stoppingRules.join(' ') || 'not recorded'],
@@ -136,7 +136,8 @@ export function renderReport(body, r) {
   body.append(el('h3', 'Side effects and harms (CENT item 19)'));
   if (r.sideEffects.length) body.append(table(['Side effect', 'Mean on A', 'Mean on B', 'Days scored'], r.sideEffects.map((x) => [x.name, orUnknown(x.meanA), orUnknown(x.meanB), String(x.days)]), { id: 'nof1-side-effects' }));
   const sae = r.seriousAdverseEvents;
-  body.append(el('p', sae.length ? `Serious adverse events: ${sae.map((e) => `${e.date}: ${e.text}`).join('; ')}.` : 'No serious adverse event recorded.', { id: 'nof1-sae', class: sae.length ? 'warn' : '' }));
+  if (!r.safetyRecorded) body.append(el('p', 'Side effects and serious adverse events: not recorded in this trial file, so unknown (not none).', { id: 'nof1-sae', class: 'warn' }));
+  else body.append(el('p', sae.length ? `Serious adverse events: ${sae.map((e) => `${e.date}: ${e.text}`).join('; ')}.` : 'No serious adverse event recorded.', { id: 'nof1-sae', class: sae.length ? 'warn' : '' }));
   if (r.earlyStop) body.append(el('p', `Stopped early on ${r.earlyStop.date}: ${r.earlyStop.reason.display ?? r.earlyStop.reason.code}${r.earlyStop.serious ? ' (serious adverse event)' : ''}${r.earlyStop.note ? `: ${r.earlyStop.note}` : ''}.`, { id: 'nof1-stop', class: 'warn' }));
   body.append(el('p', `References: ${r.references.join('; ')}.`, { class: 'small' }));
 }

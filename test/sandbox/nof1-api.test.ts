@@ -119,7 +119,7 @@ describe('POST /app-api/nof1/report', () => {
     obs.push(dailyObservation('CarePlan/trial-1', 'no-genotype', { system: 'urn:pain-cds:nof1', code: 'drowsiness', display: 'Drowsiness' }, periods[0]!.start, 3));
     const res = await post('report', { carePlan, observations: obs }, await appToken('no-genotype'));
     expect(res.status).toBe(200);
-    const r = (await res.json()) as Record<string, never> & { scoresOutOfRange: unknown[]; analysis: { meanDifference: number; credibleInterval95: number[]; observationsUsed: number }; series: unknown[]; periods: { missingDays: number }[]; adherence: { percent: number }; sideEffects: { name: string; days: number }[]; randomisation: { seed: number }; framing: string };
+    const r = (await res.json()) as Record<string, never> & { scoresOutOfRange: unknown[]; analysis: { meanDifference: number; credibleInterval95: number[]; observationsUsed: number }; series: unknown[]; periods: { missingDays: number }[]; adherence: { percent: number }; sideEffects: { name: string; days: number }[]; randomisation: { seed: number }; framing: string; safetyRecorded: boolean };
     expect(r.analysis.meanDifference).toBeCloseTo(-2, 6);
     expect(r.series).toHaveLength(42);
     expect(r.scoresOutOfRange).toEqual([{ date: '2026-01-01', value: 55 }]);
@@ -127,6 +127,7 @@ describe('POST /app-api/nof1/report', () => {
     expect(r.adherence.percent).toBe(100);
     expect(r.sideEffects[0]).toMatchObject({ name: expect.stringContaining('Drowsiness'), days: 1 });
     expect(r.randomisation.seed).toBe(12345);
+    expect(r.safetyRecorded).toBe(true);
     expect(r.framing).toMatch(/not a promise of relief/);
   });
 
@@ -169,8 +170,10 @@ describe('POST /app-api/nof1/report', () => {
       periods: [{ treatment: 'A', start: '2026-01-01', end: '2026-01-03' }, { treatment: 'B', start: '2026-01-04', end: '2026-01-06' }],
       observations: [5, 6, 7, 3, 4, 5].map((value, i) => ({ date: isoDay('2026-01-01', i), value })),
     };
-    const ok = (await (await post('report', { trial }, token)).json()) as { analysis: { meanDifference: number; outcome: { mcid: number; mcidSource: string } } };
+    const ok = (await (await post('report', { trial }, token)).json()) as { analysis: { meanDifference: number; outcome: { mcid: number; mcidSource: string } }; safetyRecorded: boolean };
     expect(ok.analysis.meanDifference).toBe(-2);
+    // A trial file holds no side effects or serious adverse events: the report says they are unknown, not none.
+    expect(ok.safetyRecorded).toBe(false);
     expect(ok.analysis.outcome.mcidSource).toMatch(/^nof1-defaults@2026\.5/);
     const bad = await post('report', { trial: { ...trial, periods: [{ treatment: 'C', start: '2026-01-01', end: '2026-01-03' }] } }, token);
     expect(bad.status).toBe(400);

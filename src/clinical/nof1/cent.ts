@@ -43,6 +43,8 @@ export interface CentReport {
   readonly adherence: { readonly taken: number; readonly answered: number; readonly percent: number | null };
   readonly sideEffects: readonly { readonly name: string; readonly meanA: number | null; readonly meanB: number | null; readonly days: number }[];
   readonly seriousAdverseEvents: readonly { readonly date: string; readonly text: string }[];
+  /** Whether the source records side effects, serious adverse events and secondary outcomes at all (a trial file does not: unknown, not none). */
+  readonly safetyRecorded: boolean;
   readonly series: readonly { readonly date: string; readonly value: number; readonly arm: Arm | null; readonly excluded: boolean }[];
   readonly analysis: Nof1Result | null;
   readonly analysisProblems: readonly TrialProblem[];
@@ -109,6 +111,7 @@ export function centFromFhir(design: TrialDesign, observations: readonly Observa
     scoresOutOfRange: outOfRange,
     adherence: { taken, answered: adherence.length, percent: adherence.length ? Math.round((100 * taken) / adherence.length) : null },
     sideEffects: design.secondaryOutcomes.map((c) => ({ name: c.display ?? c.code ?? '', ...byArm({ system: c.system ?? '', code: c.code ?? '' }) })),
+    safetyRecorded: true,
     seriousAdverseEvents: [
       ...observations
         .filter((o) => codings(o).some((c) => c.system === sae.system && c.code === sae.code))
@@ -148,6 +151,7 @@ export function centFromInput(input: TrialInput, today: string | undefined, defa
     adherence: { taken: 0, answered: 0, percent: null },
     sideEffects: [],
     seriousAdverseEvents: [],
+    safetyRecorded: false,
     series: input.observations.map((o) => ({ date: o.date, value: o.value, arm: armOn(input.periods, o.date), excluded: excluded.has(o.date) || armOn(input.periods, o.date) === null })),
     analysis: result.ok ? result.value : null,
     analysisProblems: result.ok ? [] : result.problems,
