@@ -140,7 +140,7 @@ describe('the app summary carries what the twin takes from the record', () => {
     const body = (await res.json()) as { twin: { eGFR: { known: boolean; value: number | null }; liver: { known: boolean; status: string }; codes: { eGFR: string[] }; inhibitors: unknown } };
     expect(body.twin.eGFR).toMatchObject({ known: true, value: null });
     expect(body.twin.liver).toMatchObject({ known: true, status: 'none-recorded' });
-    expect(body.twin.codes.eGFR).toEqual(['62238-1', '33914-3', '98979-8']);
+    expect(body.twin.codes.eGFR).toEqual(['98979-8', '62238-1', '88293-6', '88294-4', '33914-3', '48642-3', '48643-1']);
     expect(body.twin.inhibitors).toEqual({ known: true, names: ['paroxetine'] });
   });
 });
