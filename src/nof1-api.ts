@@ -45,7 +45,8 @@ const planBody = z
   .strict();
 const resource = z.record(z.string(), z.unknown());
 const reportBody = z.union([
-  z.object({ carePlan: resource, observations: z.array(resource).max(5000).default([]) }).strict(),
+  // today: the app's local calendar day (the missing-days count stops there); within a day of the service's UTC date, else the service's is used.
+  z.object({ carePlan: resource, observations: z.array(resource).max(5000).default([]), today: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional() }).strict(),
   z.object({ trial: z.unknown() }).strict(),
 ]);
 
@@ -116,7 +117,9 @@ export function nof1ApiRouter(deps: { config: Config; rules: RuleRuntime<PainKno
     const parsed = reportBody.safeParse(req.body);
     if (!parsed.success) throw invalidRequest(zodProblems(parsed.error));
     const k = deps.rules.serving().knowledge;
-    const today = deps.now().toISOString().slice(0, 10);
+    const serverDay = deps.now().toISOString().slice(0, 10);
+    const given = 'today' in parsed.data ? parsed.data.today : undefined;
+    const today = given !== undefined && Math.abs(Date.parse(given) - Date.parse(serverDay)) <= 86_400_000 ? given : serverDay;
     res.setHeader('Cache-Control', 'no-store');
     if ('trial' in parsed.data) {
       const trial = parseTrial(parsed.data.trial);

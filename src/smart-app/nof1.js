@@ -112,7 +112,7 @@ export function setUpNof1({ client, token, explain, summary }) {
       return;
     }
     try {
-      renderReport($('nof1-report'), await post('report', { carePlan: trial.carePlan, observations: trial.observations }));
+      renderReport($('nof1-report'), await post('report', { carePlan: trial.carePlan, observations: trial.observations, today: today() }));
     } catch (error) {
       failed('nof1-daily-result', 'The report', error);
     }

@@ -109,22 +109,39 @@ describe('POST /app-api/nof1/report', () => {
   }
   const pain = { system: 'http://loinc.org', code: '72514-3', display: 'Pain' };
 
+  test("missing days are counted up to the app's own calendar day when it is within a day of the service's; otherwise the service's", async () => {
+    const serverDay = new Date().toISOString().slice(0, 10);
+    const res = await post('plan', { fhirServer: `${base}/fhir`, plan: plan('no-genotype', { start: isoDay(serverDay, -4) }) }, await appToken('no-genotype'));
+    const carePlan = { ...((await res.json()) as { carePlan: CarePlan }).carePlan, id: 'trial-running' };
+    const missing = async (today?: string) => {
+      const r = await post('report', { carePlan, observations: [], ...(today ? { today } : {}) }, await appToken('no-genotype'));
+      expect(r.status).toBe(200);
+      return ((await r.json()) as { missingDays: number }).missingDays;
+    };
+    const byService = await missing();
+    expect(await missing(isoDay(serverDay, -1))).toBe(byService - 1);
+    expect(await missing(isoDay(serverDay, -5))).toBe(byService);
+    expect((await post('report', { carePlan, observations: [], today: 'tomorrow' }, await appToken('no-genotype'))).status).toBe(400);
+  });
+
   test('CarePlan + Observations: the analysis and the CENT report; another patient\'s and another trial\'s scores are not read', async () => {
     const { carePlan, periods } = await planned();
     const obs = periods.flatMap((p) => Array.from({ length: 7 }, (_, d) => dailyObservation('CarePlan/trial-1', 'no-genotype', pain, isoDay(p.start, d), p.arm === 'A' ? 6 + (d % 2) : 4 + (d % 2))));
     obs.push(dailyObservation('CarePlan/trial-1', 'someone-else', pain, periods[0]!.start, 10));
     obs.push(dailyObservation('CarePlan/other', 'no-genotype', pain, periods[0]!.start, 10));
     obs.push(dailyObservation('CarePlan/trial-1', 'no-genotype', pain, '2026-01-01', 55));
+    // Adherence answered twice the same day (a correction): one answer counts, the last one.
+    obs.push(dailyObservation('CarePlan/trial-1', 'no-genotype', { system: 'urn:pain-cds:nof1', code: 'took-trial-treatment', display: 'took' }, periods[0]!.start, false));
     obs.push(dailyObservation('CarePlan/trial-1', 'no-genotype', { system: 'urn:pain-cds:nof1', code: 'took-trial-treatment', display: 'took' }, periods[0]!.start, true));
     obs.push(dailyObservation('CarePlan/trial-1', 'no-genotype', { system: 'urn:pain-cds:nof1', code: 'drowsiness', display: 'Drowsiness' }, periods[0]!.start, 3));
     const res = await post('report', { carePlan, observations: obs }, await appToken('no-genotype'));
     expect(res.status).toBe(200);
-    const r = (await res.json()) as Record<string, never> & { scoresOutOfRange: unknown[]; analysis: { meanDifference: number; credibleInterval95: number[]; observationsUsed: number }; series: unknown[]; periods: { missingDays: number }[]; adherence: { percent: number }; sideEffects: { name: string; days: number }[]; randomisation: { seed: number }; framing: string; safetyRecorded: boolean };
+    const r = (await res.json()) as Record<string, never> & { scoresOutOfRange: unknown[]; analysis: { meanDifference: number; credibleInterval95: number[]; observationsUsed: number }; series: unknown[]; periods: { missingDays: number }[]; adherence: { taken: number; answered: number; percent: number }; sideEffects: { name: string; days: number }[]; randomisation: { seed: number }; framing: string; safetyRecorded: boolean };
     expect(r.analysis.meanDifference).toBeCloseTo(-2, 6);
     expect(r.series).toHaveLength(42);
     expect(r.scoresOutOfRange).toEqual([{ date: '2026-01-01', value: 55 }]);
     expect(r.periods.every((p) => p.missingDays === 0)).toBe(true);
-    expect(r.adherence.percent).toBe(100);
+    expect(r.adherence).toEqual({ taken: 1, answered: 1, percent: 100 });
     expect(r.sideEffects[0]).toMatchObject({ name: expect.stringContaining('Drowsiness'), days: 1 });
     expect(r.randomisation.seed).toBe(12345);
     expect(r.safetyRecorded).toBe(true);

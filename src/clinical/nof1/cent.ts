@@ -87,9 +87,15 @@ export function centFromFhir(design: TrialDesign, observations: readonly Observa
     const on = (arm: Arm) => s.filter((o) => armOn(input.periods, o.date) === arm).map((o) => o.value);
     return { meanA: mean(on('A')), meanB: mean(on('B')), days: s.length };
   };
-  const adherence = observations.filter((o) => codings(o).some((c) => c.system === table.outcomes.adherence.system && c.code === table.outcomes.adherence.code) && typeof o.valueBoolean === 'boolean');
+  // One adherence answer per day, the last one entered (as for the daily scores).
+  const takenOn = new Map<string, boolean>();
+  for (const o of observations) {
+    const day = observationDay(o);
+    if (day && typeof o.valueBoolean === 'boolean' && codings(o).some((c) => c.system === table.outcomes.adherence.system && c.code === table.outcomes.adherence.code)) takenOn.set(day, o.valueBoolean);
+  }
+  const adherence = [...takenOn.values()];
   const sae = table.outcomes.seriousAdverseEvent;
-  const taken = adherence.filter((o) => o.valueBoolean).length;
+  const taken = adherence.filter(Boolean).length;
   return {
     ...base,
     design: {
