@@ -31,6 +31,8 @@ export interface PrefetchOptions {
 export interface UnavailablePrefetch {
   readonly key: string;
   readonly reason: string;
+  /** The FHIR server refused the token (401 or 403): the caller's access, not the server, is the problem. */
+  readonly refused?: true;
   /**
    * The key held records of another patient besides this patient's: those were
    * dropped, this patient's were kept, and the list may be incomplete (so no
@@ -90,7 +92,7 @@ export async function resolvePrefetch(request: HookRequest, spec: PrefetchSpec, 
         resources.set(key, result);
         fetched.push(key);
       } else {
-        unavailable.push({ key, reason: result.reason });
+        unavailable.push({ key, reason: result.reason, ...(result.refused ? { refused: true as const } : {}) });
       }
     }),
   );
@@ -165,15 +167,23 @@ function nextLink(value: unknown): string | undefined {
 
 interface Failure {
   reason: string;
+  refused?: boolean;
 }
 
 function failure(e: unknown): Failure {
-  if (e instanceof FetchFailure) return { reason: e.message };
+  if (e instanceof FetchFailure) return { reason: e.message, refused: e.refused };
   if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) return { reason: 'FHIR server did not answer in time' };
   return { reason: 'FHIR server could not be reached' };
 }
 
-class FetchFailure extends Error {}
+class FetchFailure extends Error {
+  constructor(
+    message: string,
+    readonly refused = false,
+  ) {
+    super(message);
+  }
+}
 
 interface FhirClient {
   query(relative: string): Promise<FhirResource[]>;
@@ -195,7 +205,7 @@ function fhirClient(request: HookRequest, options: PrefetchOptions): FhirClient 
     const perCall = AbortSignal.timeout(options.timeoutMs);
     const signal = options.budget ? AbortSignal.any([perCall, options.budget]) : perCall;
     const response = await fetch(url, { headers, signal, redirect: 'error' });
-    if (response.status === 401 || response.status === 403) throw new FetchFailure(`FHIR server refused access (${response.status})`);
+    if (response.status === 401 || response.status === 403) throw new FetchFailure(`FHIR server refused access (${response.status})`, true);
     if (response.status === 404) return null;
     if (!response.ok) throw new FetchFailure(`FHIR server answered ${response.status}`);
     const text = await readLimited(response, maxBytes);

@@ -1,4 +1,5 @@
 import type { MedicationRequest } from 'fhir/r4';
+import { serviceUnavailable, unauthorized } from '../cds/outcome.js';
 import type { HookRequest } from '../cds/types.js';
 import type { PrefetchOptions } from '../cds/prefetch.js';
 import { exceptionsOnFile as documentedExceptions } from '../clinical/facts/exception-facts.js';
@@ -21,11 +22,17 @@ import { exceptionsOnFile, patientContextFor, prefetchFor } from './hook.js';
  */
 const SUMMARY_SERVICE = {
   definition: { prefetch: { ...opioidPatientView.definition.prefetch, orderHistory: 'MedicationRequest?patient={{context.patientId}}' } },
-  requiredPrefetch: ['patient'],
+  // The patient is required, but checked here rather than by the prefetch step: the app's user needs to hear that the EHR
+  // refused the app's token (launch again), not the CDS Hooks advice to send prefetch.
+  requiredPrefetch: [],
 };
 
 export async function patientSummary(request: HookRequest, deps: { rules: RuleRuntime<PainKnowledge>; store: Store; prefetch: PrefetchOptions; now: Date }) {
   const prefetch = await prefetchFor(SUMMARY_SERVICE, request, deps.prefetch);
+  if (!prefetch.resources.has('patient')) {
+    if (prefetch.unavailable.some((u) => u.key === 'patient' && u.refused)) throw unauthorized();
+    throw serviceUnavailable("The patient's record could not be read from the EHR just now; try again.");
+  }
   const now = deps.now;
   // A store outage degrades as in hook calls: exceptions on file could not be read, the rest is shown.
   const onFile = await exceptionsOnFile(deps.store, request.context.patientId, now);

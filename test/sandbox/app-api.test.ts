@@ -77,11 +77,15 @@ describe('POST /app-api/summary', () => {
     const outcome = (await bad.json()) as { issue: { diagnostics: string }[] };
     expect(outcome.issue.map((i) => i.diagnostics).join(' ')).toMatch(/fhirServer/);
 
-    // The FHIR server refuses a token scoped to another patient: the service says the record could not be read, never 5xx.
+    // The FHIR server refuses a token scoped to another patient: a 401 the app turns into "launch again", never another patient's data.
     const other = await summary({ fhirServer: `${base}/fhir`, patientId: 'mme-stable-80' }, token);
-    expect(other.status).toBeGreaterThanOrEqual(400);
-    expect(other.status).toBeLessThan(500);
+    expect(other.status).toBe(401);
     expect(JSON.stringify(await other.json())).not.toContain('John');
+
+    // A token the FHIR server does not know at all: the same.
+    const unknown = await summary({ fhirServer: `${base}/fhir`, patientId: 'pgx-poor' }, 'not-a-token-the-ehr-issued');
+    expect(unknown.status).toBe(401);
+    expect(JSON.stringify(await unknown.json())).not.toMatch(/prefetch/i);
   });
 });
 
