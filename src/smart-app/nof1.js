@@ -115,7 +115,9 @@ export function setUpNof1({ client, token, explain, summary }) {
       renderReport($('nof1-report'), await post('report', { carePlan: trial.carePlan, observations: trial.observations, today: today() }));
     } catch (error) {
       failed('nof1-daily-result', 'The report', error);
+      return false;
     }
+    return true;
   }
 
   // The planner: the service checks and randomises; the arms' MME and CYP2D6 check are shown before saving.
@@ -240,9 +242,10 @@ export function setUpNof1({ client, token, explain, summary }) {
     try {
       for (const o of writes) trial.observations.push(await client.create(o));
       if (sae) await stop({ code: 'adverse-event', serious: true, note: f['sae-text'].value.trim(), date: day });
-      say('nof1-daily-result', true, sae ? `Saved for ${day}. If breathing is slow or shallow, or the person is very hard to wake, call the emergency number now (and give naloxone if it is at hand). Otherwise tell the care team today. The serious side effect ends this treatment and the trial, and it is in the report.` : `Saved for ${day}.`);
       for (const input of daily.querySelectorAll('#nof1-scales input, #nof1-took input')) input.checked = false;
-      await render();
+      // The report first, then the message: what the message says is already on screen when it appears (a report that
+      // could not be shown keeps its own message).
+      if ((await render()) !== false) say('nof1-daily-result', true, sae ? `Saved for ${day}. If breathing is slow or shallow, or the person is very hard to wake, call the emergency number now (and give naloxone if it is at hand). Otherwise tell the care team today. The serious side effect ends this treatment and the trial, and it is in the report.` : `Saved for ${day}.`);
     } catch (error) {
       failed('nof1-daily-result', 'Saving the scores', error);
     }
@@ -286,8 +289,7 @@ export function setUpNof1({ client, token, explain, summary }) {
     event.preventDefault();
     try {
       await stop({ code: stopForm.elements.reason.value, serious: false, note: stopForm.elements.note.value.trim(), date: today() });
-      say('nof1-daily-result', true, 'The trial is stopped; the reason is in the report.');
-      await render();
+      if ((await render()) !== false) say('nof1-daily-result', true, 'The trial is stopped; the reason is in the report.');
     } catch (error) {
       failed('nof1-daily-result', 'Stopping the trial', error);
     }
@@ -298,8 +300,7 @@ export function setUpNof1({ client, token, explain, summary }) {
     try {
       trial.carePlan = await client.update({ ...trial.carePlan, status: 'completed' });
       await endOrders(today());
-      say('nof1-daily-result', true, 'The trial is closed as completed.');
-      await render();
+      if ((await render()) !== false) say('nof1-daily-result', true, 'The trial is closed as completed.');
     } catch (error) {
       failed('nof1-daily-result', 'Closing the trial', error);
     }
