@@ -66,7 +66,7 @@ describe('resolving prefetch', () => {
   test('a refusing FHIR server makes the key unavailable with the reason, never empty', async () => {
     const resolved = await resolvePrefetch(request({ patient: { resourceType: 'Patient', id: 'p1' }, conditions: null }), spec, options);
     expect(resolved.resources.has('observations')).toBe(false);
-    expect(resolved.unavailable).toContainEqual({ key: 'observations', reason: 'FHIR server refused access (401)' });
+    expect(resolved.unavailable).toContainEqual({ key: 'observations', reason: 'FHIR server refused access (401)', refused: true });
   });
 
   test('with no FHIR server, missing keys are unavailable, not absent', async () => {
