@@ -20,7 +20,7 @@ import { SqliteSharedState } from './sqlite/shared-state.js';
 
 /**
  * The embedded store: one SQLite file (better-sqlite3, schema in
- * sqlite/schema.ts, row mapping in sqlite/rows.ts). Feedback and exceptions
+ * sqlite/schema.ts, row mapping in rows.ts, shared with PostgreSQL). Feedback and exceptions
  * are committed with full sync before `recordFeedback` returns, so an
  * acknowledged write survives a crash; issued cards are queued and committed
  * in groups (see recordIssuedCards).
@@ -167,13 +167,14 @@ class SqliteStore implements Store {
   async ruleActivity(from: Date, to: Date): Promise<RuleActivity[]> {
     this.issuedCards.flush();
     const range = { from: from.getTime(), to: to.getTime() };
-    const shown = this.db.prepare('SELECT rule_id, count(*) AS n FROM issued_card WHERE issued_at >= @from AND issued_at < @to GROUP BY rule_id').all(range) as { rule_id: string; n: number }[];
-    const outcomes = this.db
-      .prepare(
+    // Through read(): a locked or closed database is a 503 (StoreUnavailableError), never a 500.
+    const { shown, outcomes } = this.read(() => ({
+      shown: this.query('SELECT rule_id, count(*) AS n FROM issued_card WHERE issued_at >= @from AND issued_at < @to GROUP BY rule_id').all(range) as { rule_id: string; n: number }[],
+      outcomes: this.query(
         `SELECT rule_id, outcome, reason_code, count(DISTINCT card_uuid) AS n FROM feedback
          WHERE outcome_timestamp >= @from AND outcome_timestamp < @to GROUP BY rule_id, outcome, reason_code`,
-      )
-      .all(range) as { rule_id: string; outcome: string; reason_code: string | null; n: number }[];
+      ).all(range) as { rule_id: string; outcome: string; reason_code: string | null; n: number }[],
+    }));
     return toRuleActivity(shown, outcomes);
   }
 
