@@ -1,4 +1,5 @@
 import type { FhirResource } from 'fhir/r4';
+import { namesPatient } from '../clinical/references.js';
 
 /**
  * Prefetch and fetched data must be about the patient of the hook call. A
@@ -27,11 +28,4 @@ export function isAboutAnotherPatient(resource: FhirResource, patientId: string)
     return !namesPatient(reference, patientId);
   }
   return false;
-}
-
-/** `Patient/x`, `Patient/x/_history/2` or `https://ehr/fhir/Patient/x` for id `x`. */
-export function namesPatient(reference: string, patientId: string): boolean {
-  const path = reference.split(/[?#]/, 1)[0]!.replace(/\/_history\/[^/]+$/, '');
-  const parts = path.split('/');
-  return parts.length >= 2 && parts[parts.length - 2] === 'Patient' && parts[parts.length - 1] === patientId;
 }

@@ -1,22 +1,13 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { z } from 'zod';
-import type { KnowledgeTables } from '../knowledge/table.js';
+import { z } from 'zod';
 import type { Domain } from './domain.js';
 import { readJsonFiles, type JsonFile } from '../knowledge/json-files.js';
-import type { KnowledgeTable } from '../knowledge/table.js';
-import { knowledgeTableSchema } from '../knowledge/table.js';
+import { knowledgeTableSchema, type KnowledgeTable, type KnowledgeTables } from '../knowledge/table.js';
 import { jsonPath, type FileProblem } from '../knowledge/problems.js';
 import { parametersFile, type Parameter, type Parameters } from './parameters.js';
 import { checkNamedConditions, checkRules, checkTemplates, type CheckContext } from './rule-checks.js';
-import { isObject, type LoadedRule, type LoadedTemplate } from './schemas.js';
-import {
-  cardTemplate,
-  namedConditionsFile,
-  ruleFile,
-  type ConditionNode,
-} from './schemas.js';
-import { z as zod } from 'zod';
+import { cardTemplate, isObject, namedConditionsFile, ruleFile, type ConditionNode, type LoadedRule, type LoadedTemplate } from './schemas.js';
 
 /**
  * Loading and validating rules/, rules/knowledge/ and cards/ as one set.
@@ -121,7 +112,7 @@ export function loadRuleSetData<K>(dirs: RuleSetDirs, domain: Domain<K>, service
 
 function loadTables<K>(files: JsonFile[], domain: Domain<K>, problems: FileProblem[]): KnowledgeTables {
   const tables = new Map<string, KnowledgeTable<unknown>>();
-  const envelope = knowledgeTableSchema(zod.unknown());
+  const envelope = knowledgeTableSchema(z.unknown());
   for (const f of files) {
     const meta = envelope.safeParse(f.json);
     if (!meta.success) {
@@ -141,7 +132,7 @@ function loadTables<K>(files: JsonFile[], domain: Domain<K>, problems: FileProbl
     try {
       tables.set(id, parse(f.json));
     } catch (e) {
-      if (e instanceof zod.ZodError) problems.push(...zodFileProblems(f.file, e));
+      if (e instanceof z.ZodError) problems.push(...zodFileProblems(f.file, e));
       else problems.push({ file: f.file, path: '', message: (e as Error).message });
     }
   }

@@ -5,6 +5,7 @@ import { gasPicture, linkedGoalsStatus, RATER_WORDS, raterText, type RaterScore 
 import { readGasScores, readGoals } from '../goals/read.js';
 import { mmeScopeExclusions } from '../safeguards.js';
 import type { PatientFacts } from './catalog.js';
+import { isoDay } from '../dates.js';
 
 /**
  * Personal goals (issue 21): the active Goal Attainment Scaling goals with
@@ -12,7 +13,6 @@ import type { PatientFacts } from './catalog.js';
  * patients in palliative or hospice care, and the goals a dose justification
  * rests on. Information only: no goal fact ever raises an alert.
  */
-const day = (d: Date) => d.toISOString().slice(0, 10);
 const longDay = (d: Date) => d.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
 
 export function goalPatientFacts(context: PatientContext, k: PainKnowledge, mmeException: ExceptionOnFile | undefined): Partial<PatientFacts> {
@@ -35,7 +35,7 @@ export function goalPatientFacts(context: PatientContext, k: PainKnowledge, mmeE
       goal: v.goal.text,
       expected: v.goal.levels.find((l) => l.value === 0)?.text ?? '',
       latest: v.latest ? `${v.latest.display} (${v.latest.level > 0 ? '+' : ''}${v.latest.level})` : 'not scored yet',
-      date: v.latest ? day(v.latest.date) : '',
+      date: v.latest ? isoDay(v.latest.date) : '',
       rater: v.latest ? RATER_WORDS[v.latest.rater] : '',
       due: v.goal.due ?? '',
     })),

@@ -1,8 +1,9 @@
 import type { PatientFacts } from './catalog.js';
 import type { PatientContext } from '../patient-context.js';
-import { buildDials, dueInstruments, isoDay, nonDrugOptionsFor, pegBenefit, type Dial } from '../pro/dials.js';
+import { buildDials, dueInstruments, nonDrugOptionsFor, pegBenefit, type Dial } from '../pro/dials.js';
 import type { ProKnowledge } from '../pro/knowledge.js';
 import { proReadings, selfHarmAnswers, type ProReading } from '../pro/readings.js';
+import { isoDay } from '../dates.js';
 
 /**
  * The whole-person facts: the dials of the mixing board, what is due, the

@@ -1,6 +1,7 @@
 import type { GasScore, GoalRecord } from './read.js';
 import { gasTScore, roundT } from './scoring.js';
 import type { Rater } from './tables.js';
+import { isoDay } from '../dates.js';
 
 /**
  * What the goals say over time: per active GAS goal its latest level, and the
@@ -28,7 +29,6 @@ export interface GoalView {
   readonly history: readonly GasScore[];
 }
 
-const dayOf = (d: Date) => d.toISOString().slice(0, 10);
 
 /** The latest score of a goal by a rater at or before `at`. */
 function latestBy(scores: readonly GasScore[], ref: string, rater: Rater, at: Date | undefined): GasScore | undefined {
@@ -57,7 +57,7 @@ export function gasPicture(goals: readonly GoalRecord[], scores: readonly GasSco
   const byRater = FOLLOW_UP_RATERS.flatMap((r) => raterScore(active, scores, r, rho) ?? []);
   // The T-score after each day a rater scored, for the app's chart.
   const series = FOLLOW_UP_RATERS.flatMap((rater) => {
-    const days = [...new Set(scores.filter((s) => s.rater === rater && active.some((g) => g.ref === s.goalRef)).map((s) => dayOf(s.date)))];
+    const days = [...new Set(scores.filter((s) => s.rater === rater && active.some((g) => g.ref === s.goalRef)).map((s) => isoDay(s.date)))];
     return days.flatMap((day) => {
       const r = raterScore(active, scores, rater, rho, new Date(`${day}T23:59:59.999Z`));
       return r ? [{ rater, day, tScore: r.tScore, scored: r.scored }] : [];
@@ -68,7 +68,7 @@ export function gasPicture(goals: readonly GoalRecord[], scores: readonly GasSco
 
 /** "T-score 43.9 by the clinician (2 of 2 goals, latest 2026-05-20)". */
 export function raterText(r: RaterScore): string {
-  return `T-score ${r.tScore.toFixed(1)} by the ${RATER_WORDS[r.rater]} (${r.scored} of ${r.goals} goal${r.goals === 1 ? '' : 's'} scored, latest ${dayOf(r.date)})`;
+  return `T-score ${r.tScore.toFixed(1)} by the ${RATER_WORDS[r.rater]} (${r.scored} of ${r.goals} goal${r.goals === 1 ? '' : 's'} scored, latest ${isoDay(r.date)})`;
 }
 
 /**

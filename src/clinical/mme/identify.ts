@@ -42,6 +42,11 @@ export type OpioidIdentification =
 const memo = new WeakMap<MmeKnowledge, WeakMap<MedicationRequest | MedicationStatement, OpioidIdentification>>();
 
 /** Identifies an order once per knowledge set: several facts ask about the same order in one call. */
+/** The opioid ingredient an identification names (the first component of an opioid, or the unresolved ingredient); undefined when none. */
+export function mainIngredient(id: OpioidIdentification): string | undefined {
+  return id.kind === 'opioid' ? id.components[0]?.ingredient : id.kind === 'unresolved' ? id.ingredient : undefined;
+}
+
 export function identifyOpioid(order: MedicationRequest | MedicationStatement, resolve: MedicationResolver | undefined, k: MmeKnowledge): OpioidIdentification {
   let known = memo.get(k);
   if (!known) memo.set(k, (known = new WeakMap()));

@@ -1,4 +1,4 @@
-import { identifyOpioid, orderMme, type MmeKnowledge } from '../mme/index.js';
+import { identifyOpioid, mainIngredient, orderMme, type MmeKnowledge } from '../mme/index.js';
 import { armExposureNote, Cyp2d6InputError, TwinInputError, twinInputSchema, type ArmExposureNote, type Cyp2d6Spec, type TwinKnowledge } from '../twin/index.js';
 import { armMedicationRequest, type ArmDesign } from './careplan.js';
 import type { Arm } from './trial.js';
@@ -39,7 +39,8 @@ export function cyp2d6SpecFrom(facts: Readonly<Record<string, unknown>>): Cyp2d6
 function armRegimen(a: ArmDesign & { dose: NonNullable<ArmDesign['dose']> }, twin: TwinKnowledge, mme: MmeKnowledge): { drug: string; doseMg: number } | { reason: string } {
   const request = armMedicationRequest(a, 'planner');
   const identified = identifyOpioid(request, undefined, mme);
-  const drug = identified.kind === 'opioid' ? (identified.components.length === 1 ? identified.components[0]!.ingredient : undefined) : identified.kind === 'unresolved' ? identified.ingredient : undefined;
+  // A product of two opioids has no single model.
+  const drug = identified.kind === 'opioid' && identified.components.length > 1 ? undefined : mainIngredient(identified);
   const modelled = twin.pk.data.models.map((m) => m.drug);
   if (!drug || !modelled.includes(drug)) return { reason: `the twin has models for ${modelled.join(', ')} only` };
   // mg per dose from the same reading of the product and dose as the MME (1 tablet of a 50 mg product is 50 mg).

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { jsonPath } from '../../knowledge/problems.js';
 import { RXNORM } from '../medication.js';
-import { identifyOpioid, orderMme, type MmeKnowledge } from '../mme/index.js';
+import { identifyOpioid, mainIngredient, orderMme, type MmeKnowledge } from '../mme/index.js';
 import type { RecommendationTable } from '../pgx/index.js';
 import { armMedicationRequest, doseText, type ArmDesign, type TrialDesign } from './careplan.js';
 import type { Nof1DefaultsTable } from './defaults.js';
@@ -95,9 +95,8 @@ export const PAIRS_ADVICE =
 /** The ingredient a drug arm names: by the MME tables, else by the names the refusal table lists. */
 function ingredientOf(a: ArmDesign, mme: MmeKnowledge, refused: readonly string[]): string | undefined {
   if (a.kind !== 'drug' || !a.medication) return undefined;
-  const id = identifyOpioid(armMedicationRequest(a, 'planner'), undefined, mme);
-  if (id.kind === 'opioid') return id.components[0]?.ingredient;
-  if (id.kind === 'unresolved' && id.ingredient) return id.ingredient;
+  const found = mainIngredient(identifyOpioid(armMedicationRequest(a, 'planner'), undefined, mme));
+  if (found) return found;
   const text = `${a.medication.display} ${a.label}`.toLowerCase();
   return refused.find((d) => text.includes(d));
 }

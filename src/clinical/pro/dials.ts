@@ -1,6 +1,7 @@
 import { interpret } from './scoring.js';
 import type { ProReading } from './readings.js';
 import type { Instrument, NonDrugTable, ProInstrumentTable } from './tables.js';
+import { isoDay } from '../dates.js';
 
 /**
  * The "mixing board": one dial per dimension (pain, interference, mood,
@@ -32,7 +33,6 @@ export interface Dial {
 }
 
 const DAY = 86_400_000;
-export const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
 export function buildDials(readings: readonly ProReading[], table: ProInstrumentTable, now: Date, trendWindowDays: number): Dial[] {
   return table.dimensions.map((dim) => {
