@@ -1,12 +1,14 @@
 import type { CarePlan, MedicationRequest, MedicationStatement } from 'fhir/r4';
 import type { PainKnowledge } from '../knowledge.js';
 import { conceptText, drugName, medicationOf, rxnormCodes } from '../medication.js';
-import { identifyOpioid } from '../mme/index.js';
+import { identifyOpioid, mainIngredient } from '../mme/index.js';
 import { isNof1CarePlan, readTrialCarePlan } from '../nof1/careplan-read.js';
-import type { TrialDesign } from '../nof1/careplan.js';
-import { countTrialSupplies, currentPeriod, type RunningTrial } from '../nof1/mme-count.js';
+import { armMedicationRequest, type TrialDesign } from '../nof1/careplan.js';
+import { countTrialSupplies, currentPeriod, idOf, type RunningTrial } from '../nof1/mme-count.js';
 import type { PatientContext } from '../patient-context.js';
+import { namesPatient } from '../references.js';
 import type { OrderFacts, PatientFacts } from './catalog.js';
+import { isoDay } from '../dates.js';
 
 /**
  * N-of-1 trial facts (issue 22). A running trial is an active CarePlan of the
@@ -29,11 +31,8 @@ export interface Nof1Producer {
   readonly order: (order: MedicationRequest) => Partial<OrderFacts>;
 }
 
-const day = (d: Date) => d.toISOString().slice(0, 10);
-
 function runningTrials(context: PatientContext): RunningTrial[] {
-  // `Patient/x`, `Patient/x/_history/2` or an absolute URL ending so.
-  const own = (cp: CarePlan) => typeof cp.subject?.reference === 'string' && cp.subject.reference.replace(/\/_history\/[^/]+$/, '').split('/').slice(-2).join('/') === `Patient/${context.patientId}`;
+  const own = (cp: CarePlan) => typeof cp.subject?.reference === 'string' && namesPatient(cp.subject.reference, context.patientId);
   return context.carePlans
     .filter((cp) => cp.status === 'active' && isNof1CarePlan(cp) && own(cp))
     .flatMap((cp) => {
@@ -49,7 +48,7 @@ function scheduleText(design: TrialDesign, today: string): string {
   const where = now ? `today is in period ${now.index + 1} of ${design.periods.length}` : today < design.periods[0]!.start ? `it starts on ${design.periods[0]!.start}` : `its last period ended on ${design.periods.at(-1)!.end}`;
   const head = `N-of-1 trial from ${design.periods[0]!.start} to ${design.periods.at(-1)!.end} (${design.pairs} pairs of ${design.periodDays}-day periods, ${design.washoutDays} washout day(s) after each switch); ${where}.`;
   if (design.blinded) {
-    return `${head} The trial is blinded: the schedule (which treatment in which period) is with the pharmacy and is not shown here. Treatments compared: ${design.arms.A.label} and ${design.arms.B.label}.`;
+    return `${head} The trial is blinded: the schedule (which treatment in which period) is with the pharmacy and is not shown here. Treatments compared (in alphabetical order, not as A and B): ${[design.arms.A.label, design.arms.B.label].sort((a, b) => a.localeCompare(b)).join(' and ')}.`;
   }
   const rows = design.periods.map((p) => `period ${p.index + 1} ${p.start} to ${p.end}: ${p.arm} (${design.arms[p.arm].label})`).join('; ');
   return `${head} Schedule: ${rows}.`;
@@ -60,31 +59,25 @@ function matchingArm(order: MedicationRequest, design: TrialDesign, trialOrders:
   const concept = medicationOf(order, context.resolveMedication).concept;
   const codes = new Set(rxnormCodes(concept));
   const text = conceptText(concept).trim().toLowerCase();
-  const orderId = identifyOpioid(order, context.resolveMedication, k.mme);
-  const ingredient = orderId.kind === 'opioid' ? orderId.components[0]?.ingredient : orderId.kind === 'unresolved' ? orderId.ingredient : undefined;
+  const ingredient = mainIngredient(identifyOpioid(order, context.resolveMedication, k.mme));
   for (const arm of ['A', 'B'] as const) {
     const a = design.arms[arm];
     if (a.kind !== 'drug' || !a.medication) continue;
     if (a.medication.code && codes.has(a.medication.code)) return arm;
     if (text && a.medication.display.trim().toLowerCase() === text) return arm;
-    const armIds = new Set(design.periods.filter((p) => p.arm === arm).map((p) => p.medicationRequest?.replace(/^.*MedicationRequest\//, '')));
+    const armIds = new Set(design.periods.filter((p) => p.arm === arm).map((p) => idOf(p.medicationRequest)));
     for (const r of trialOrders) {
       if (r.resourceType !== 'MedicationRequest' || !r.id || !armIds.has(r.id)) continue;
       if (rxnormCodes(medicationOf(r, context.resolveMedication).concept).some((c) => codes.has(c))) return arm;
     }
-    if (ingredient) {
-      const armRequest: MedicationRequest = { resourceType: 'MedicationRequest', status: 'active', intent: 'order', subject: { reference: 'Patient/x' }, medicationCodeableConcept: { text: a.medication.display, ...(a.medication.code ? { coding: [{ system: a.medication.system, code: a.medication.code }] } : {}) } };
-      const armId = identifyOpioid(armRequest, undefined, k.mme);
-      const armIngredient = armId.kind === 'opioid' ? armId.components[0]?.ingredient : armId.kind === 'unresolved' ? armId.ingredient : undefined;
-      if (armIngredient === ingredient) return arm;
-    }
+    if (ingredient && mainIngredient(identifyOpioid(armMedicationRequest(a, context.patientId), undefined, k.mme)) === ingredient) return arm;
   }
   return undefined;
 }
 
 export function nof1Facts(context: PatientContext, records: readonly Order[], k: PainKnowledge): Nof1Producer {
   const trials = runningTrials(context);
-  const today = day(context.now);
+  const today = isoDay(context.now);
   const counted = countTrialSupplies(records, trials, today, k.mme, context.resolveMedication);
   const running = trials.find((t) => t.design.periods[0]!.start <= today && today <= t.design.periods.at(-1)!.end) ?? trials[0];
   const patient: Partial<PatientFacts> = {

@@ -1,6 +1,7 @@
 import type { CarePlan, Coding, Extension, Observation } from 'fhir/r4';
 import { NOF1_CATEGORY, NOF1_PERIOD_EXTENSION, NOF1_STOP_EXTENSION, NOF1_TRIAL_EXTENSION, type ArmDesign, type EarlyStop, type PeriodDesign, type TrialDesign } from './careplan.js';
 import { dayNumber, type Arm, type TrialInput, type TrialProblem } from './trial.js';
+import { patientIdOf } from '../references.js';
 
 /**
  * Reading the representation of careplan.ts back: a CarePlan to the trial
@@ -60,7 +61,7 @@ function readDesign(cp: CarePlan): ReadResult<TrialDesign> {
   if (!isNof1CarePlan(cp)) problems.push({ path: 'carePlan.category', message: `is not an N-of-1 trial (category ${NOF1_CATEGORY.system}#${NOF1_CATEGORY.code})` });
   const trial = list(cp.extension).find((e) => isObject(e) && e.url === NOF1_TRIAL_EXTENSION);
   if (!trial) problems.push({ path: 'carePlan.extension', message: `has no trial design (${NOF1_TRIAL_EXTENSION})` });
-  const patientId = /^(?:.*\/)?Patient\/([^/]+)$/.exec(text(cp.subject?.reference) ?? '')?.[1];
+  const patientId = patientIdOf(text(cp.subject?.reference) ?? '');
   if (!patientId) problems.push({ path: 'carePlan.subject', message: 'must reference the Patient' });
   if (problems.length) return { ok: false, problems };
   const A = armOf(trial!, 'A');

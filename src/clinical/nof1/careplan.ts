@@ -1,5 +1,5 @@
 import type { CarePlan, CarePlanActivity, Coding, Dosage, Extension, MedicationRequest, Observation, Reference } from 'fhir/r4';
-import type { Arm } from './trial.js';
+import { dayCount, type Arm } from './trial.js';
 
 /**
  * The FHIR R4 representation of an N-of-1 trial (issue 22), written by the
@@ -124,10 +124,6 @@ export function armMedicationRequest(arm: ArmDesign, patientId: string, period?:
         }
       : {}),
   };
-}
-
-export function dayCount(start: string, end: string): number {
-  return Math.round((Date.parse(`${end}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / 86_400_000) + 1;
 }
 
 const ext = (url: string, value: Omit<Extension, 'url'>): Extension => ({ url, ...value });

@@ -2,11 +2,10 @@ import type { Observation } from 'fhir/r4';
 import type { Nof1Result } from './analyze.js';
 import { analyzeTrial } from './analyze.js';
 import type { TrialDesign } from './careplan.js';
-import { dayCount } from './careplan.js';
 import { dailySeries, observationDay, trialInputFrom } from './careplan-read.js';
 import type { Nof1DefaultsTable } from './defaults.js';
 import { REFERENCES, type Nof1Defaults } from './report.js';
-import { dateOfDay, dayNumber, type Arm, type TrialInput, type TrialProblem } from './trial.js';
+import { dayCount, type Arm, type TrialInput, type TrialProblem } from './trial.js';
 
 /**
  * The data of an N-of-1 trial report laid out after CENT 2015 (BMJ
@@ -65,12 +64,12 @@ function armOn(periods: TrialInput['periods'], date: string): Arm | null {
 
 function periodRows(input: TrialInput, scored: ReadonlySet<string>, lastDay: string | undefined) {
   return input.periods.map((p, index) => {
-    const start = dayNumber(p.start)!;
-    // A period still running counts its days up to today only.
+    // A period still running counts its days up to today only. Scored days are counted from the scores, not by walking
+    // the calendar: a period's length comes from the request and may be absurd.
     const endDate = lastDay && lastDay < p.end ? lastDay : p.end;
     const days = endDate < p.start ? 0 : dayCount(p.start, endDate);
     let daysScored = 0;
-    for (let d = 0; d < days; d++) if (scored.has(dateOfDay(start + d))) daysScored++;
+    for (const d of scored) if (d >= p.start && d <= endDate) daysScored++;
     return { index, arm: p.treatment, start: p.start, end: p.end, days, daysScored, missingDays: days - daysScored };
   });
 }

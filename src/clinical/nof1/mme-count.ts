@@ -38,7 +38,8 @@ export interface TrialMmeCount {
   readonly notes: readonly string[];
 }
 
-const idOf = (reference: string | undefined) => reference?.replace(/^.*MedicationRequest\//, '').replace(/\/_history\/.*$/, '');
+/** The id of a MedicationRequest reference (relative, absolute or versioned). */
+export const idOf = (reference: string | undefined) => reference?.replace(/^.*MedicationRequest\//, '').replace(/\/_history\/.*$/, '');
 
 export function currentPeriod(design: TrialDesign, today: string): PeriodDesign | undefined {
   return design.periods.find((p) => p.start <= today && today <= p.end);
@@ -56,7 +57,8 @@ export function countTrialSupplies(records: readonly Order[], trials: readonly R
     const own = records.filter((r): r is MedicationRequest => r.resourceType === 'MedicationRequest' && isActiveUse(r) && r.id !== undefined && armOf.has(r.id));
     if (own.length === 0) continue;
     const period = currentPeriod(design, today);
-    const name = (arm: Arm) => (design.blinded ? `treatment ${arm} (blinded)` : `${arm}: ${design.arms[arm].label}`);
+    // Blinded: never the arm letter, which with the treatments named elsewhere would tell which drug this period is.
+    const name = (arm: Arm) => (design.blinded ? 'the trial treatment (blinded)' : `${arm}: ${design.arms[arm].label}`);
     if (period?.dispensedSeparately) {
       const keep = idOf(period.medicationRequest);
       for (const r of own) if (r.id !== keep) drop.add(r);

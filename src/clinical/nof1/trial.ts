@@ -28,6 +28,11 @@ export function dayNumber(date: string): number | undefined {
 }
 
 /** `YYYY-MM-DD` of a day number. */
+/** Days from `start` to `end`, both counted (valid YYYY-MM-DD dates). */
+export function dayCount(start: string, end: string): number {
+  return dayNumber(end)! - dayNumber(start)! + 1;
+}
+
 export function dateOfDay(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
