@@ -78,7 +78,8 @@ export function nof1ApiRouter(deps: { config: Config; rules: RuleRuntime<PainKno
     const c = summary.cyp2d6;
     const phenotype = typeof c['cyp2d6.riskPhenotype'] === 'string' ? c['cyp2d6.riskPhenotype'] : null;
     const known = !summary.unavailable.includes('observations');
-    const headline = typeof c['cyp2d6.headline'] === 'string' && c['cyp2d6.headline'] ? `CYP2D6: ${c['cyp2d6.headline']}` : 'no CYP2D6 result on file';
+    const headline =
+      typeof c['cyp2d6.headline'] === 'string' && c['cyp2d6.headline'] ? `CYP2D6: ${c['cyp2d6.headline']}` : known ? 'no CYP2D6 result on file' : 'CYP2D6 unknown: the laboratory results could not be read';
     const planned = planTrial(
       parsed.data.plan,
       { table: k.nof1.table, tableVersion: k.nof1.version, mme: k.mme, recommendations: k.cyp2d6.recommendations.data, cyp2d6: { phenotype, known, text: headline }, newSeed: () => randomInt(0, 0x1_0000_0000) },

@@ -68,6 +68,9 @@ export function seriesPlot(r) {
 }
 
 /** The whole report into `body`. */
+/** Why a score was left out, in words (src/clinical/nof1/washout.ts). */
+const EXCLUSION_REASONS = { washout: 'washout', 'outside-periods': 'no period', 'duplicate-day': 'a second score that day' };
+
 export function renderReport(body, r) {
   body.replaceChildren();
   body.append(el('p', r.framing, { class: 'small' }));
@@ -112,7 +115,7 @@ export function renderReport(body, r) {
     );
     body.append(el('p', a.interpretation, { id: 'nof1-interpretation' }));
     const excluded = a.observationsExcluded;
-    body.append(el('p', excluded.length ? `Left out (${excluded.length}): ${excluded.map((e) => `${e.date} (${e.reason === 'washout' ? 'washout' : 'no period'})`).join(', ')}.` : 'No score was left out.', { id: 'nof1-excluded' }));
+    body.append(el('p', excluded.length ? `Left out (${excluded.length}): ${excluded.map((e) => `${e.date} (${EXCLUSION_REASONS[e.reason] ?? e.reason})`).join(', ')}.` : 'No score was left out.', { id: 'nof1-excluded' }));
     const c = a.checks;
     const check = (name, x, extra = '') => [name, x.available ? `${two(x.meanDifference)} (95% CrI ${two(x.credibleInterval95[0])} to ${two(x.credibleInterval95[1])}); ${x.agreesWithMain ? 'agrees with' : 'DISAGREES with'} the main estimate${extra}` : `not available: ${x.reason}`];
     body.append(el('h4', 'Trend and carry-over checks'));

@@ -175,14 +175,23 @@ export function setUpNof1({ client, token, explain, summary }) {
   $('nof1-save').addEventListener('click', async () => {
     try {
       const ids = new Map();
-      for (const mr of planned.medicationRequests) {
-        const { id, ...rest } = mr;
-        const saved = await client.create(rest);
-        ids.set(`MedicationRequest/${id}`, `MedicationRequest/${saved.id}`);
+      const created = [];
+      let saved;
+      try {
+        for (const mr of planned.medicationRequests) {
+          const { id, ...rest } = mr;
+          const order = await client.create(rest);
+          created.push(order);
+          ids.set(`MedicationRequest/${id}`, `MedicationRequest/${order.id}`);
+        }
+        const carePlan = JSON.parse(JSON.stringify(planned.carePlan));
+        for (const a of carePlan.activity) if (a.reference) a.reference.reference = ids.get(a.reference.reference);
+        saved = await client.create(carePlan);
+      } catch (error) {
+        // Orders without their trial would each count in the dose total: withdraw those already written (best effort).
+        await Promise.allSettled(created.map((o) => client.update({ ...o, status: 'entered-in-error' })));
+        throw error;
       }
-      const carePlan = JSON.parse(JSON.stringify(planned.carePlan));
-      for (const a of carePlan.activity) if (a.reference) a.reference.reference = ids.get(a.reference.reference);
-      const saved = await client.create(carePlan);
       say('nof1-plan-result', true, `Trial saved (CarePlan/${saved.id}) with ${ids.size} period order(s).`);
       $('nof1-save').hidden = true;
       await load();
@@ -260,15 +269,17 @@ export function setUpNof1({ client, token, explain, summary }) {
       url: STOP_EXTENSION,
       extension: [
         { url: 'date', valueDate: date },
-        { url: 'reason', valueCoding: { system: t.stopReasons.system, code, display: reason.display } },
+        { url: 'reason', valueCoding: { system: t.stopReasons.system, code, display: reason?.display ?? code } },
         { url: 'serious', valueBoolean: serious },
         ...(arm ? [{ url: 'arm', valueCode: arm }] : []),
         ...(note ? [{ url: 'note', valueString: note }] : []),
       ],
     };
+    // The orders first: if ending them fails part way, the trial is still running (and counted as one), never revoked with
+    // its orders still active and each summed in the dose total.
+    await endOrders(date);
     const updated = { ...trial.carePlan, status: 'revoked', extension: [...(trial.carePlan.extension ?? []).filter((e) => e.url !== STOP_EXTENSION), stopExt] };
     trial.carePlan = await client.update(updated);
-    await endOrders(date);
   }
 
   // The period orders end with the trial, so the dose total no longer counts them: past periods completed,
@@ -298,8 +309,8 @@ export function setUpNof1({ client, token, explain, summary }) {
   // A trial past its last period is closed as completed (with its orders), so it no longer counts as running.
   $('nof1-complete').addEventListener('click', async () => {
     try {
-      trial.carePlan = await client.update({ ...trial.carePlan, status: 'completed' });
       await endOrders(today());
+      trial.carePlan = await client.update({ ...trial.carePlan, status: 'completed' });
       if ((await render()) !== false) say('nof1-daily-result', true, 'The trial is closed as completed.');
     } catch (error) {
       failed('nof1-daily-result', 'Closing the trial', error);

@@ -204,7 +204,10 @@ function render(answer) {
   out.append(el('p', answer.label, { class: 'illustration', id: 'twin-answer-label' }));
   if (answer.patient.cyp2d6) {
     const c = answer.patient.cyp2d6;
-    out.append(el('p', `CYP2D6 activity score used: ${c.effectiveActivityScore} (${c.phenotype})${c.inhibitorsApplied.length ? ` after ${c.inhibitorsApplied.map((i) => `${i.name}, ${i.strength} inhibitor`).join('; ')}` : ''}.`, { id: 'twin-effective' }));
+    // Only the strongest inhibitor changes the score (as on the cards); the others are named as also taken.
+    const [strongest, ...others] = c.inhibitorsApplied;
+    const after = strongest ? ` after ${strongest.name}, ${strongest.strength} inhibitor${others.length ? `; also taken, no further effect assumed: ${others.map((i) => i.name).join(', ')}` : ''}` : '';
+    out.append(el('p', `CYP2D6 activity score used: ${c.effectiveActivityScore} (${c.phenotype})${after}.`, { id: 'twin-effective' }));
     for (const note of c.notes) out.append(el('p', note, { class: 'small' }));
   } else out.append(el('p', 'No CYP2D6 activity score given: every curve is a typical (normal) metabolizer\'s, not this patient\'s.', { class: 'warn', id: 'twin-effective' }));
   const charts = el('div', undefined, { class: 'twin-charts' });
@@ -251,7 +254,7 @@ function render(answer) {
   for (const r of answer.regimens) {
     if (seen.has(r.drug)) continue;
     seen.add(r.drug);
-    out.append(el('p', `${r.drug}: ${r.kidney.statement}${r.kidney.eGFR !== null ? ` (eGFR entered: ${r.kidney.eGFR}.)` : ''} ${r.liver.statement}${r.liver.status === 'cirrhosis' ? ' (Cirrhosis is on record.)' : ''}`, { class: 'small twin-limit' }));
+    out.append(el('p', `${r.drug}: ${r.kidney.statement}${r.kidney.eGFR !== null ? ` (eGFR entered: ${r.kidney.eGFR}.)` : ''} ${r.liver.statement}${r.liver.status === 'cirrhosis' ? ' (Cirrhosis entered above.)' : ''}`, { class: 'small twin-limit' }));
   }
   out.append(el('p', `Models and tables: ${answer.modelVersions.join(', ')}`, { class: 'small' }));
 }
