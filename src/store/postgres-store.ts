@@ -135,9 +135,22 @@ class PostgresStore implements Store, SharedState {
       await this.query(INSERT_CARDS, cardArrays(cards));
       for (const c of cards) this.pending.delete(c.uuid);
     } catch (e) {
+      // A card the database refuses (not a database that is away) is dropped alone: the others are written one by one.
+      if (!(e instanceof StoreUnavailableError)) await this.writeOneByOne(cards);
       this.onIssuedCardsError(e instanceof StoreUnavailableError ? e : new StoreUnavailableError(`Issued cards could not be written (${(e as Error).name})`), this.pending.size);
-      if (!(e instanceof StoreUnavailableError)) this.pending.clear();
-      this.scheduleRetry();
+      if (this.pending.size > 0) this.scheduleRetry();
+    }
+  }
+
+  private async writeOneByOne(cards: readonly IssuedCard[]): Promise<void> {
+    for (const c of cards) {
+      try {
+        await this.query(INSERT_CARDS, cardArrays([c]));
+        this.pending.delete(c.uuid);
+      } catch (e) {
+        if (e instanceof StoreUnavailableError) return;
+        this.pending.delete(c.uuid);
+      }
     }
   }
 

@@ -40,6 +40,17 @@ export class IssuedCardQueue {
     return [...this.pending.values()];
   }
 
+  private commitOneByOne(cards: readonly IssuedCard[]): void {
+    for (const c of cards) {
+      try {
+        this.commit([c], { waitForLock: false });
+      } catch (e) {
+        if (e instanceof StoreUnavailableError) return;
+      }
+      this.pending.delete(c.uuid);
+    }
+  }
+
   forget(cards: readonly IssuedCard[]): void {
     for (const c of cards) this.pending.delete(c.uuid);
   }
@@ -54,8 +65,9 @@ export class IssuedCardQueue {
       this.commit(cards, { waitForLock: options.waitForLock ?? false });
       this.forget(cards);
     } catch (e) {
-      // Storage trouble keeps the cards for the next attempt; anything else means they cannot be written at all.
-      if (!(e instanceof StoreUnavailableError)) this.pending.clear();
+      // Storage trouble keeps the cards for the next attempt; a card that cannot be written at all is dropped alone (the
+      // others are written one by one), never the whole group with it.
+      if (!(e instanceof StoreUnavailableError)) this.commitOneByOne(cards);
       for (const uuid of this.pending.keys()) {
         if (this.pending.size <= MAX_PENDING) break;
         this.pending.delete(uuid);

@@ -100,3 +100,16 @@ describe('exceptions on file', () => {
     expect(await again.store.listExceptions({ validAt: NOW })).toHaveLength(1);
   });
 });
+
+describe('a card that cannot be written', () => {
+  test('is dropped alone: the other cards of its group are committed', async () => {
+    const { store, file, errors } = open();
+    // A value JSON cannot hold: this one card fails to be written, whatever the database does.
+    const broken = issuedCard('c2-broken', { values: { total: 1n } as unknown as Record<string, unknown> });
+    await store.recordIssuedCards([card('c1'), broken, card('c3', 'p2')]);
+    await until(() => committedCards(file).length === 2);
+    expect(committedCards(file)).toEqual(['c1', 'c3']);
+    expect(await store.findIssuedCard('c2-broken')).toBeUndefined();
+    expect(errors.at(-1)).toMatchObject({ pending: 0 });
+  });
+});
