@@ -214,6 +214,13 @@ function orderRegimen(order: MedicationRequest, id: ReturnType<typeof identifyOp
   };
 }
 
+/** The FDA definition as the tolerance table holds it: "at least 60 mg oral morphine a day, or an equivalent, for a week or more". */
+function toleranceDefinition(t: PainKnowledge['mme']['tolerance']['data']): string {
+  const morphine = t.definition.find((d) => d.ingredient === 'morphine');
+  const amount = morphine ? `${morphine.amount} ${morphine.unit} ${morphine.route} morphine a day, or an equivalent` : 'the daily opioid amounts of the FDA labels';
+  return `at least ${amount}, for ${t.minimumDays === 7 ? 'a week' : `${t.minimumDays} days`} or more`;
+}
+
 /**
  * The ER/LA card's text for this order: a label restriction to opioid-tolerant patients
  * (FDA; cancer patients included) comes first, else the CDC 2022 advice against starting
@@ -230,7 +237,7 @@ function erLaFacts(order: MedicationRequest, id: ReturnType<typeof identifyOpioi
     return {
       'order.toleranceRequired': true,
       'order.erLaSummary': tolerant === false ? `Avoid ${restriction.label}: this patient is not opioid-tolerant` : `Confirm opioid tolerance before ordering ${restriction.label}`,
-      'order.erLaNote': `Order ${restriction.label} only for opioid-tolerant patients: the FDA label restricts it to them because in anyone else it can cause fatal respiratory depression. This applies to patients with cancer too.\n\nOpioid-tolerant (FDA definition): at least 60 mg oral morphine a day, or an equivalent, for a week or more. This patient: ${call?.tolerance.text ?? 'opioid tolerance could not be checked'}.${oudNote}\n\nThis order: ${drug}.`,
+      'order.erLaNote': `Order ${restriction.label} only for opioid-tolerant patients: the FDA label restricts it to them because in anyone else it can cause fatal respiratory depression. This applies to patients with cancer too.\n\nOpioid-tolerant (FDA definition): ${toleranceDefinition(k.mme.tolerance.data)}. This patient: ${call?.tolerance.text ?? 'opioid tolerance could not be checked'}.${oudNote}\n\nThis order: ${drug}.`,
     };
   }
   const recent =
