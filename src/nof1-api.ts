@@ -12,7 +12,7 @@ import { armDoseProblems, armExposures, cyp2d6SpecFrom } from './clinical/nof1/a
 import { twinInputSchema } from './clinical/twin/index.js';
 import { planTrial } from './clinical/nof1/planner.js';
 import { parseTrial } from './clinical/nof1/trial.js';
-import { namesPatient } from './clinical/references.js';
+import { namesPatient } from './knowledge/references.js';
 import type { Config } from './config.js';
 import { patientSummary } from './pipeline/summary.js';
 import type { RuleRuntime } from './rules/runtime.js';

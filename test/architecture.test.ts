@@ -18,6 +18,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   rules: ['knowledge', 'cds/types.ts', 'cds/card-builder.ts', 'cds/card-spec.ts', 'logger.ts'],
   store: ['clinical'],
   services: ['cds/types.ts'],
+  // The straight line of a hook call: everything below it; the configuration's type only (as cds).
+  pipeline: ['knowledge', 'clinical', 'rules', 'cds', 'services', 'store', 'config.ts'],
 };
 
 function sourceFiles(dir: string): string[] {

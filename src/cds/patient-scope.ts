@@ -1,5 +1,5 @@
 import type { FhirResource } from 'fhir/r4';
-import { namesPatient } from '../clinical/references.js';
+import { namesPatient } from '../knowledge/references.js';
 
 /**
  * Prefetch and fetched data must be about the patient of the hook call. A

@@ -6,7 +6,7 @@ import { isNof1CarePlan, readTrialCarePlan } from '../nof1/careplan-read.js';
 import { armMedicationRequest, type TrialDesign } from '../nof1/careplan.js';
 import { countTrialSupplies, currentPeriod, idOf, type RunningTrial } from '../nof1/mme-count.js';
 import type { PatientContext } from '../patient-context.js';
-import { namesPatient } from '../references.js';
+import { namesPatient } from '../../knowledge/references.js';
 import type { OrderFacts, PatientFacts } from './catalog.js';
 import { isoDay } from '../dates.js';
 

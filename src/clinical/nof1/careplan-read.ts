@@ -1,7 +1,7 @@
 import type { CarePlan, Coding, Extension, Observation } from 'fhir/r4';
 import { NOF1_CATEGORY, NOF1_PERIOD_EXTENSION, NOF1_STOP_EXTENSION, NOF1_TRIAL_EXTENSION, type ArmDesign, type EarlyStop, type PeriodDesign, type TrialDesign } from './careplan.js';
 import { dayNumber, type Arm, type TrialInput, type TrialProblem } from './trial.js';
-import { patientIdOf } from '../references.js';
+import { patientIdOf } from '../../knowledge/references.js';
 
 /**
  * Reading the representation of careplan.ts back: a CarePlan to the trial

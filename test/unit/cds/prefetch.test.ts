@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { isAboutAnotherPatient } from '../../../src/cds/patient-scope.js';
-import { namesPatient } from '../../../src/clinical/references.js';
+import { namesPatient } from '../../../src/knowledge/references.js';
 import { renderTemplate, resolvePrefetch } from '../../../src/cds/prefetch.js';
 import type { HookRequest } from '../../../src/cds/types.js';
 
