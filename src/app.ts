@@ -257,7 +257,7 @@ function isHttpError(err: unknown): err is { status: number } {
  * FHIR paths hold patient ids. A path segment that is not a plausible service
  * id is logged as `{invalid}`.
  */
-export function loggedRoute(req: Request): { route: string; kind?: 'discovery' | 'hook' | 'feedback' } {
+function loggedRoute(req: Request): { route: string; kind?: 'discovery' | 'hook' | 'feedback' } {
   const path = req.originalUrl.split('?')[0]!;
   const segments = path.split('/').filter(Boolean);
   if (segments[0] !== 'cds-services') return { route: `/${(segments[0] ?? '').slice(0, 40)}`.replace(/[^\w./-]/g, '_') };

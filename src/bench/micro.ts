@@ -30,7 +30,7 @@ function runtimeFor(rulesDir: string, cardsDir: string): RuleRuntime<PainKnowled
   return RuleRuntime.load({ rulesDir, cardsDir }, painDomain(config), SERVICE_IDS);
 }
 
-export async function timeClinicalPath(runtime: RuleRuntime<PainKnowledge>, serviceId: string, body: unknown, minMs = 800): Promise<MicroResult> {
+async function timeClinicalPath(runtime: RuleRuntime<PainKnowledge>, serviceId: string, body: unknown, minMs = 800): Promise<MicroResult> {
   const service = findService(serviceId)!;
   const request = parseHookRequest(body, service.definition.hook);
   const spec = { templates: service.definition.prefetch, required: service.requiredPrefetch };

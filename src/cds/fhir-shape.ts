@@ -129,7 +129,7 @@ const SHAPES: Record<string, z.ZodType> = {
 };
 
 /** Problems with the elements this service reads, as "path: message"; empty when the resource is usable. */
-export function fhirShapeProblems(resource: FhirResource): string[] {
+function fhirShapeProblems(resource: FhirResource): string[] {
   // Own keys only: a resourceType of "__proto__" or "constructor" is no shape.
   if (!Object.hasOwn(SHAPES, resource.resourceType)) return [];
   const shape = SHAPES[resource.resourceType]!;

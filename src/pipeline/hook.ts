@@ -107,7 +107,7 @@ export async function exceptionsOnFile(store: Store, patientId: string, now: Dat
 }
 
 /** The data key of the exceptions on file, when the store could not be read (src/clinical/facts/data-facts.ts names it for people). */
-export const EXCEPTIONS_ON_FILE = 'exceptionsOnFile';
+const EXCEPTIONS_ON_FILE = 'exceptionsOnFile';
 
 /** The patient context of a validated request and its resolved prefetch. */
 export function patientContextFor(

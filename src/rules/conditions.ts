@@ -10,7 +10,7 @@ export type FactCondition = Extract<ConditionNode, { fact: string }>;
 export type NamedReference = Extract<ConditionNode, { condition: string }>;
 
 /** The nodes directly under `node`, with the JSON path step that leads to each. */
-export function childrenOf(node: ConditionNode): { readonly node: ConditionNode; readonly step: string }[] {
+function childrenOf(node: ConditionNode): { readonly node: ConditionNode; readonly step: string }[] {
   if ('all' in node) return node.all.map((c, i) => ({ node: c, step: `.all[${i}]` }));
   if ('any' in node) return node.any.map((c, i) => ({ node: c, step: `.any[${i}]` }));
   if ('not' in node) return [{ node: node.not, step: '.not' }];

@@ -11,7 +11,7 @@ import type { ConditionNode } from './schemas.js';
  */
 const parameterName = z.string().regex(/^[a-z][a-zA-Z0-9]*(\.[a-z][a-zA-Z0-9]*)*$/, 'a dotted camelCase name like mme.high');
 
-export const parameterDefinition = z
+const parameterDefinition = z
   .object({
     value: z.union([z.number().finite(), z.string().min(1)]),
     /** Unit of a number, checked against the unit of the fact it is compared with (e.g. MME/day, days, years). */

@@ -179,7 +179,7 @@ function isFactRef(v: unknown): v is { fact: string } {
   return isObject(v) && typeof v.fact === 'string';
 }
 
-export function suggest(name: string, candidates: readonly string[]): string {
+function suggest(name: string, candidates: readonly string[]): string {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {

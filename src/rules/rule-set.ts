@@ -32,7 +32,7 @@ export interface RuleSetDirs {
 }
 
 /** Folders under rules/ that hold something other than rules. */
-export const NON_RULE_FOLDERS = ['knowledge', 'tests', 'schema', 'examples'];
+const NON_RULE_FOLDERS = ['knowledge', 'tests', 'schema', 'examples'];
 
 export function loadRuleSetData<K>(dirs: RuleSetDirs, domain: Domain<K>, serviceIds: readonly string[]): { data?: RuleSetData<K>; problems: FileProblem[] } {
   const problems: FileProblem[] = [];

@@ -16,7 +16,7 @@ export type ConditionNode =
   | { condition: string; name?: string; priority?: number }
   | { fact: string; operator: string; value: unknown; path?: string; params?: Record<string, unknown>; name?: string; priority?: number };
 
-export const conditionNode: z.ZodType<ConditionNode> = z.lazy(() =>
+const conditionNode: z.ZodType<ConditionNode> = z.lazy(() =>
   z.union([
     z.object({ all: z.array(conditionNode), name: z.string().optional(), priority: z.number().int().positive().optional() }).strict(),
     z.object({ any: z.array(conditionNode), name: z.string().optional(), priority: z.number().int().positive().optional() }).strict(),
@@ -36,7 +36,7 @@ export const conditionNode: z.ZodType<ConditionNode> = z.lazy(() =>
   ]),
 );
 
-export const topLevelCondition = z.union([
+const topLevelCondition = z.union([
   z.object({ all: z.array(conditionNode) }).strict(),
   z.object({ any: z.array(conditionNode) }).strict(),
   z.object({ not: conditionNode }).strict(),
@@ -53,7 +53,7 @@ export const citation = z
   })
   .strict();
 
-export const ruleDefinition = z
+const ruleDefinition = z
   .object({
     $schema: z.string().optional(),
     id: ruleId,

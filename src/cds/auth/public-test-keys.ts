@@ -37,7 +37,7 @@ export const CDS_HOOKS_SANDBOX: PublicTestKey = {
   },
 };
 
-export const PUBLIC_TEST_KEYS: readonly PublicTestKey[] = [CDS_HOOKS_SANDBOX];
+const PUBLIC_TEST_KEYS: readonly PublicTestKey[] = [CDS_HOOKS_SANDBOX];
 
 /** Same key material, whatever the kid, use or alg say. */
 function sameKey(a: Record<string, unknown>, b: PublicTestKey['jwk']): boolean {

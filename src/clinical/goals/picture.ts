@@ -9,7 +9,7 @@ import { isoDay } from '../dates.js';
  * goal (a baseline alone gives no T-score; a goal without a follow-up by a
  * rater is left out of that rater's score, and the number scored is said).
  */
-export const FOLLOW_UP_RATERS = ['practitioner', 'patient', 'caregiver'] as const satisfies readonly Rater[];
+const FOLLOW_UP_RATERS = ['practitioner', 'patient', 'caregiver'] as const satisfies readonly Rater[];
 export type FollowUpRater = (typeof FOLLOW_UP_RATERS)[number];
 
 export const RATER_WORDS: Readonly<Record<Rater, string>> = { baseline: 'baseline', practitioner: 'clinician', patient: 'patient', caregiver: 'caregiver' };
@@ -36,7 +36,7 @@ function latestBy(scores: readonly GasScore[], ref: string, rater: Rater, at: Da
 }
 
 /** The T-score of `goals` by one rater from each goal's latest follow-up at or before `at` (undefined when none was scored). */
-export function raterScore(goals: readonly GoalRecord[], scores: readonly GasScore[], rater: FollowUpRater, rho: number, at?: Date, after?: Date): RaterScore | undefined {
+function raterScore(goals: readonly GoalRecord[], scores: readonly GasScore[], rater: FollowUpRater, rho: number, at?: Date, after?: Date): RaterScore | undefined {
   const latest = goals.flatMap((g) => {
     const s = latestBy(scores, g.ref, rater, at);
     return s ? [{ goal: g, score: s }] : [];

@@ -9,7 +9,7 @@ import { knowledgeTableSchema } from '../../knowledge/table.js';
  * SMART app offers.
  */
 const coding = z.object({ system: z.string().min(1), code: z.string().min(1), display: z.string().min(1) }).strict();
-export const RATERS = ['baseline', 'practitioner', 'patient', 'caregiver'] as const;
+const RATERS = ['baseline', 'practitioner', 'patient', 'caregiver'] as const;
 export type Rater = (typeof RATERS)[number];
 
 const template = z

@@ -154,7 +154,7 @@ export function observationDay(o: Observation): string | undefined {
   return d && dayNumber(d) !== undefined ? d : undefined;
 }
 
-export function numericValue(o: Observation): number | undefined {
+function numericValue(o: Observation): number | undefined {
   const v = o.valueInteger ?? o.valueQuantity?.value ?? (o as { valueDecimal?: number }).valueDecimal;
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }

@@ -36,7 +36,7 @@ import { dayCount, type Arm } from './trial.js';
  *   (valueBoolean for adherence, valueString for a serious adverse event).
  */
 
-export const NOF1_SYSTEM = 'urn:pain-cds:nof1';
+const NOF1_SYSTEM = 'urn:pain-cds:nof1';
 export const NOF1_CATEGORY: Coding = { system: NOF1_SYSTEM, code: 'nof1-trial', display: 'N-of-1 trial' };
 export const NOF1_TRIAL_EXTENSION = 'urn:pain-cds:nof1-trial';
 export const NOF1_PERIOD_EXTENSION = 'urn:pain-cds:nof1-period';
@@ -96,7 +96,7 @@ export function doseText(dose: NonNullable<ArmDesign['dose']>): string {
   return `${dose.amount} ${dose.unit} ${dose.asNeeded ? 'up to ' : ''}${times}${dose.asNeeded ? ' as needed' : ''}`;
 }
 
-export function armDosage(dose: NonNullable<ArmDesign['dose']>, bounds?: { start: string; end: string }): Dosage {
+function armDosage(dose: NonNullable<ArmDesign['dose']>, bounds?: { start: string; end: string }): Dosage {
   return {
     text: doseText(dose),
     timing: { repeat: { frequency: dose.timesPerDay, period: 1, periodUnit: 'd', ...(bounds ? { boundsPeriod: bounds } : {}) } },

@@ -50,7 +50,7 @@ export interface CentReport {
   readonly references: readonly string[];
 }
 
-export const FRAMING =
+const FRAMING =
   "An N-of-1 trial is a way for the patient and the clinician to decide together which treatment suits this patient, with evidence from the patient's own days. It is not a promise of relief: in PREEMPT (Kravitz et al. 2018), such trials did not reduce pain interference more than usual care, but they improved shared decisions about medicines.";
 
 /** An Observation's codings; none when the element is not a list (records from elsewhere may hold anything). */

@@ -20,7 +20,7 @@ const scored = code.extend({ key: z.string().regex(/^[a-z-]+$/), min: z.number()
 /** A primary outcome other than pain alone (the PEG): its score is the mean of its items, each asked daily. */
 const composite = scored.extend({ items: z.array(z.object({ code: z.string().min(1), display: z.string().min(1) }).strict()).min(1) }).strict();
 
-export const nof1DefaultsPayload = z
+const nof1DefaultsPayload = z
   .object({
     mcid: cited,
     muchImproved: cited,

@@ -41,7 +41,7 @@ const arm = z
     if (a.kind === 'non-drug' && (a.medication || a.dose)) ctx.addIssue({ code: 'custom', path: ['kind'], message: 'a non-drug arm has no medication or dose' });
   });
 
-export const planRequestSchema = z
+const planRequestSchema = z
   .object({
     patientId: z.string().min(1).max(256),
     start: z.string().refine((s) => dayNumber(s) !== undefined, 'must be a date written YYYY-MM-DD'),
@@ -101,7 +101,7 @@ function ingredientOf(a: ArmDesign, mme: MmeKnowledge, refused: readonly string[
   return refused.find((d) => text.includes(d));
 }
 
-export function checkArm(key: Arm, a: ArmDesign, ctx: PlannerContext): ArmCheck {
+function checkArm(key: Arm, a: ArmDesign, ctx: PlannerContext): ArmCheck {
   const refusals = ctx.table.cyp2d6Refusals;
   let mmePerDay: number | null = 0;
   let mmeText = a.kind === 'drug' ? 'not an opioid: 0 MME/day' : 'no drug: 0 MME/day';
@@ -179,7 +179,7 @@ export function planTrial(json: unknown, ctx: PlannerContext, createdAt: string)
 
 const doseOf = (a: ArmDesign) => (a.dose ? doseText(a.dose) : '');
 
-export function defaultStoppingRules(): string[] {
+function defaultStoppingRules(): string[] {
   return [
     'A serious adverse event ends the arm and the trial; it is reported.',
     'The trial may stop early when the answer is already clear to the patient and the clinician.',

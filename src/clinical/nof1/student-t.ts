@@ -87,7 +87,7 @@ export function studentTCdf(t: number, df: number): number {
 }
 
 /** The density of a standard Student-t with ν degrees of freedom. */
-export function studentTDensity(t: number, df: number): number {
+function studentTDensity(t: number, df: number): number {
   const logC = logGamma((df + 1) / 2) - logGamma(df / 2) - 0.5 * Math.log(df * Math.PI);
   return Math.exp(logC - ((df + 1) / 2) * Math.log1p((t * t) / df));
 }

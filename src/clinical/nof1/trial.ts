@@ -54,7 +54,7 @@ function objectError(expected: string) {
 
 const finite = (what: string) => z.number({ error: `must be a number (${what})` }).refine(Number.isFinite, `must be a finite number (${what})`);
 
-export const trialSchema = z.object({
+const trialSchema = z.object({
   treatments: z
     .object({
       A: z.string({ error: 'must name treatment A' }).trim().min(1, 'must name treatment A'),

@@ -67,7 +67,7 @@ export function buildDials(readings: readonly ProReading[], table: ProInstrument
 }
 
 /** "worse by 6 since 2025-09-01 (clinically important: 5 or more)", "no clinically important change", "one value this year". */
-export function changeText(year: readonly ProReading[], ins: Instrument): string {
+function changeText(year: readonly ProReading[], ins: Instrument): string {
   if (year.length < 2) return year.length === 1 ? 'one value in the last year' : 'no value in the last year';
   const first = year[0]!;
   const last = year[year.length - 1]!;
@@ -81,7 +81,7 @@ export function changeText(year: readonly ProReading[], ins: Instrument): string
 
 export const formatValue = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
 /** A score with its instrument's decimals (PEG 7.0, PHQ-9 14). */
-export const formatScore = (ins: Instrument, v: number) => (ins.decimals > 0 ? v.toFixed(ins.decimals) : String(Math.round(v)));
+const formatScore = (ins: Instrument, v: number) => (ins.decimals > 0 ? v.toFixed(ins.decimals) : String(Math.round(v)));
 
 /** The non-drug options of every dimension whose current dial is turned up (moderate, positive or worse). */
 export function nonDrugOptionsFor(dials: readonly Dial[], options: NonDrugTable): { dimension: string; option: string; evidence: string; source: string }[] {

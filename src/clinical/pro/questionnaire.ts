@@ -8,7 +8,7 @@ import type { Instrument, ProInstrumentTable } from './tables.js';
  * QuestionnaireResponse and the score Observations (category survey,
  * LOINC-coded, derivedFrom the response) that the SMART app writes to the EHR.
  */
-export const QUESTIONNAIRE_BASE = 'urn:pain-cds:questionnaire';
+const QUESTIONNAIRE_BASE = 'urn:pain-cds:questionnaire';
 const SURVEY = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'survey', display: 'Survey' }] };
 
 export function questionnaireFor(table: ProInstrumentTable, ins: Instrument, version: string): Questionnaire | undefined {

@@ -51,7 +51,7 @@ export interface ArmExposureNote {
 }
 
 /** Days simulated to reach steady state (every model's is within 4 days; see validation tests). */
-export const ARM_SIMULATION_DAYS = 7;
+const ARM_SIMULATION_DAYS = 7;
 
 export function armExposureNote(regimen: ArmRegimen, patient: ArmPatient, knowledge: TwinKnowledge): ArmExposureNote {
   const base = { drug: regimen.drug, doseMg: regimen.doseMg, intervalHours: regimen.intervalHours, days: ARM_SIMULATION_DAYS, weightKg: patient.weightKg, outputEveryHours: 6 };

@@ -54,7 +54,7 @@ const modelSchema = z
   })
   .strict();
 
-export const pkModelsPayload = z
+const pkModelsPayload = z
   .object({
     sources: z.record(z.string(), z.string().min(1)),
     cyp2d6: z

@@ -43,7 +43,7 @@ export interface SimulationResult {
 const GUT = 0, CENTRAL = 1, MET = 2, AUC_P = 3, AUC_M = 4, SINK_P = 5, SINK_PRE = 6, SINK_M = 7;
 const STATES = 8;
 
-export function derivative(m: CompiledModel): Derivative {
+function derivative(m: CompiledModel): Derivative {
   const kElim = m.parentClearance / m.parentVolume;
   const kForm = m.formationClearance / m.parentVolume;
   const kMet = m.metaboliteClearance / m.metaboliteVolume;

@@ -59,7 +59,7 @@ export interface WhatIfKnowledge extends TwinKnowledge {
 }
 
 /** A draft MedicationRequest for the regimen (one tablet every interval), for the project's MME functions. */
-export function regimenOrder(model: PkModel, doseMg: number, intervalHours: number): MedicationRequest {
+function regimenOrder(model: PkModel, doseMg: number, intervalHours: number): MedicationRequest {
   return {
     resourceType: 'MedicationRequest',
     id: 'what-if',
