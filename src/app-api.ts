@@ -1,13 +1,9 @@
 import express from 'express';
 import { z } from 'zod';
 import { zodProblems } from './cds/hook-request.js';
-import { forbidden, invalidRequest, unauthorized } from './cds/outcome.js';
-import type { PainKnowledge } from './clinical/knowledge.js';
-import type { Config } from './config.js';
-import { patientSummary } from './pipeline/summary.js';
+import { invalidRequest } from './cds/outcome.js';
 import { completeForm } from './clinical/pro/questionnaire.js';
-import type { RuleRuntime } from './rules/runtime.js';
-import type { Store } from './store/store.js';
+import { allowedFhirServer, appToken, readPatientSummary, type AppCallDeps } from './app-calls.js';
 
 /**
  * The SMART app's one call to the service: `POST /app-api/summary` with the
@@ -18,25 +14,15 @@ import type { Store } from './store/store.js';
  */
 const body = z.object({ fhirServer: z.string().url(), patientId: z.string().min(1).max(256) }).strict();
 
-export function appApiRouter(deps: { config: Config; rules: RuleRuntime<PainKnowledge>; store: Store; fhirServers: () => readonly string[]; now: () => Date }): express.Router {
+export function appApiRouter(deps: AppCallDeps): express.Router {
   const router = express.Router();
   router.use(express.json({ limit: '16kb' }));
   router.post('/summary', async (req, res) => {
-    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (!token) throw unauthorized();
+    const token = appToken(req);
     const parsed = body.safeParse(req.body);
     if (!parsed.success) throw invalidRequest(zodProblems(parsed.error));
-    const fhirServer = parsed.data.fhirServer.replace(/\/+$/, '');
-    if (!deps.fhirServers().includes(fhirServer)) throw forbidden('This FHIR server is not one the service may read from');
-    const request = {
-      hook: 'patient-view' as const,
-      hookInstance: 'app',
-      fhirServer,
-      fhirAuthorization: { access_token: token, token_type: 'Bearer' },
-      context: { userId: 'app', patientId: parsed.data.patientId },
-      prefetch: {},
-    };
-    const summary = await patientSummary(request, { rules: deps.rules, store: deps.store, prefetch: deps.config.prefetch, now: deps.now() });
+    const fhirServer = allowedFhirServer(parsed.data.fhirServer, deps);
+    const summary = await readPatientSummary(deps, { token, fhirServer, patientId: parsed.data.patientId, hookInstance: 'app' });
     res.setHeader('Cache-Control', 'no-store');
     res.json(summary);
   });
@@ -52,7 +38,7 @@ export function appApiRouter(deps: { config: Config; rules: RuleRuntime<PainKnow
     })
     .strict();
   router.post('/questionnaire-response', (req, res) => {
-    if (!/^Bearer\s+\S+$/i.test(req.headers.authorization ?? '')) throw unauthorized();
+    appToken(req);
     const parsed = form.safeParse(req.body);
     if (!parsed.success) throw invalidRequest(zodProblems(parsed.error));
     const pro = deps.rules.serving().knowledge.pro;

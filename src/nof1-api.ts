@@ -3,8 +3,7 @@ import express from 'express';
 import type { Observation } from 'fhir/r4';
 import { z } from 'zod';
 import { zodProblems } from './cds/hook-request.js';
-import { forbidden, invalidRequest, unauthorized } from './cds/outcome.js';
-import type { PainKnowledge } from './clinical/knowledge.js';
+import { invalidRequest } from './cds/outcome.js';
 import { trialResources } from './clinical/nof1/careplan.js';
 import { readTrialCarePlan, trialObservations } from './clinical/nof1/careplan-read.js';
 import { centFromFhir, centFromInput } from './clinical/nof1/cent.js';
@@ -13,10 +12,7 @@ import { twinInputSchema } from './clinical/twin/index.js';
 import { planTrial } from './clinical/nof1/planner.js';
 import { parseTrial } from './clinical/nof1/trial.js';
 import { namesPatient } from './knowledge/references.js';
-import type { Config } from './config.js';
-import { patientSummary } from './pipeline/summary.js';
-import type { RuleRuntime } from './rules/runtime.js';
-import type { Store } from './store/store.js';
+import { allowedFhirServer, appToken, readPatientSummary, type AppCallDeps } from './app-calls.js';
 
 /**
  * The SMART app's N-of-1 trial calls (issue 22), with the app's own SMART token:
@@ -50,30 +46,20 @@ const reportBody = z.union([
   z.object({ trial: z.unknown() }).strict(),
 ]);
 
-function bearer(req: express.Request): string {
-  const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-  if (!token) throw unauthorized();
-  return token;
-}
-
-export function nof1ApiRouter(deps: { config: Config; rules: RuleRuntime<PainKnowledge>; store: Store; fhirServers: () => readonly string[]; now: () => Date }): express.Router {
+export function nof1ApiRouter(deps: AppCallDeps): express.Router {
   const router = express.Router();
   router.use(express.json({ limit: '2mb' }));
 
   router.post('/plan', async (req, res) => {
-    const token = bearer(req);
+    const token = appToken(req);
     const parsed = planBody.safeParse(req.body);
     if (!parsed.success) throw invalidRequest(zodProblems(parsed.error));
-    const fhirServer = parsed.data.fhirServer.replace(/\/+$/, '');
-    if (!deps.fhirServers().includes(fhirServer)) throw forbidden('This FHIR server is not one the service may read from');
+    const fhirServer = allowedFhirServer(parsed.data.fhirServer, deps);
     const patientId = parsed.data.plan.patientId;
     if (typeof patientId !== 'string' || !/^[A-Za-z0-9\-.]{1,64}$/.test(patientId)) throw invalidRequest([{ path: 'plan.patientId', message: 'must be the FHIR id of the patient' }]);
     const now = deps.now();
     // The phenotype the cards act on: the same line as the app's summary (prefetch -> context -> facts).
-    const summary = await patientSummary(
-      { hook: 'patient-view', hookInstance: 'app-nof1', fhirServer, fhirAuthorization: { access_token: token, token_type: 'Bearer' }, context: { userId: 'app', patientId }, prefetch: {} },
-      { rules: deps.rules, store: deps.store, prefetch: deps.config.prefetch, now },
-    );
+    const summary = await readPatientSummary(deps, { token, fhirServer, patientId, hookInstance: 'app-nof1' });
     const k = deps.rules.serving().knowledge;
     const c = summary.cyp2d6;
     const phenotype = typeof c['cyp2d6.riskPhenotype'] === 'string' ? c['cyp2d6.riskPhenotype'] : null;
@@ -114,7 +100,7 @@ export function nof1ApiRouter(deps: { config: Config; rules: RuleRuntime<PainKno
   });
 
   router.post('/report', (req, res) => {
-    bearer(req);
+    appToken(req);
     const parsed = reportBody.safeParse(req.body);
     if (!parsed.success) throw invalidRequest(zodProblems(parsed.error));
     const k = deps.rules.serving().knowledge;

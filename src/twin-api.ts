@@ -1,6 +1,7 @@
 import express from 'express';
 import { zodProblems } from './cds/hook-request.js';
-import { invalidRequest, unauthorized } from './cds/outcome.js';
+import { invalidRequest } from './cds/outcome.js';
+import { appToken } from './app-calls.js';
 import type { PainKnowledge } from './clinical/knowledge.js';
 import { Cyp2d6InputError, TwinInputError, whatIf, whatIfRequestSchema } from './clinical/twin/index.js';
 import type { RuleRuntime } from './rules/runtime.js';
@@ -17,7 +18,7 @@ export function twinApiRouter(deps: { rules: RuleRuntime<PainKnowledge> }): expr
   const router = express.Router();
   router.use(express.json({ limit: '16kb' }));
   router.post('/simulate', (req, res) => {
-    if (!/^Bearer\s+\S+$/i.test(req.headers.authorization ?? '')) throw unauthorized();
+    appToken(req);
     const parsed = whatIfRequestSchema.safeParse(req.body);
     if (!parsed.success) throw invalidRequest(zodProblems(parsed.error));
     let answer;
